@@ -1,0 +1,93 @@
+"""Typed environment for the whole process.
+
+`settings.py` builds `Env()` once; nothing else reads `os.environ`.
+Variables are prefixed `SMARTDUTY_` and nest with `__` (for example `SMARTDUTY_EVIDENCE__MAX_BYTES`).
+`DATABASE_URL` is read without prefix because every platform names it so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+INSECURE_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - detected and refused in prod
+INSECURE_FIELD_KEY = "dev-insecure-field-key-change-me"  # noqa: S105 - detected and refused in prod
+
+
+class EvidenceEnv(BaseModel):
+    """Limits applied to every uploaded photo."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    max_pixels: int = 50_000_000
+    display_max_side: int = 2048
+    font_path: str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
+
+class StorageEnv(BaseModel):
+    """Where files go: local disk by default, or any S3-compatible service."""
+
+    backend: Literal["local", "s3"] = "local"
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_access_key: SecretStr = SecretStr("")
+    s3_secret_key: SecretStr = SecretStr("")
+
+
+class PolicyDefaults(BaseModel):
+    """Defaults for districts that have no policy row of their own or above them."""
+
+    move_window_seconds: int = 600
+    duplicate_window_seconds: int = 1800
+
+
+class Env(BaseSettings):
+    """Every knob the process reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SMARTDUTY_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="forbid",
+    )
+
+    mode: Literal["dev", "test", "prod"] = "dev"
+    debug: bool = True
+    secret_key: SecretStr = SecretStr(INSECURE_SECRET)
+    field_key: SecretStr = Field(
+        default=SecretStr(INSECURE_FIELD_KEY),
+        description="Key material for personal data encrypted at rest (owner phones).",
+    )
+    allowed_hosts: list[str] = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+    csrf_trusted_origins: list[str] = []
+    database_url: str = Field(
+        default=f"sqlite:///{BASE_DIR / 'var' / 'smartduty.sqlite3'}",
+        validation_alias=AliasChoices("DATABASE_URL", "SMARTDUTY_DATABASE_URL"),
+    )
+    var_dir: Path = BASE_DIR / "var"
+    public_base_url: str = "http://127.0.0.1:8000"
+    move_window_seconds: int | None = Field(
+        default=None,
+        description="Overrides every district's move window (demo and acceptance runs).",
+    )
+    evidence: EvidenceEnv = EvidenceEnv()
+    storage: StorageEnv = StorageEnv()
+    policy_defaults: PolicyDefaults = PolicyDefaults()
+
+    def check_production(self) -> None:
+        """Refuse to start a production process on development secrets."""
+        if self.mode != "prod":
+            return
+        problems = []
+        if self.debug:
+            problems.append("SMARTDUTY_DEBUG must be false in prod")
+        if self.secret_key.get_secret_value() == INSECURE_SECRET:
+            problems.append("SMARTDUTY_SECRET_KEY must be set in prod")
+        if self.field_key.get_secret_value() == INSECURE_FIELD_KEY:
+            problems.append("SMARTDUTY_FIELD_KEY must be set in prod")
+        if problems:
+            raise RuntimeError("; ".join(problems))

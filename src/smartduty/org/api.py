@@ -1,0 +1,77 @@
+"""Org endpoints: tokens, the current account, districts, units and officers."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from smartduty.org import selectors, services
+from smartduty.org.auth import principal_of
+from smartduty.org.models import District, Officer, Unit
+from smartduty.org.schemas import DistrictOut, MeOut, OfficerOut, TokenIn, TokenOut, UnitOut
+
+router = Router(tags=["org"])
+
+
+@router.post("/auth/tokens", response={201: TokenOut}, auth=None)
+def create_token(request: HttpRequest, payload: TokenIn) -> Status:  # noqa: ARG001
+    """Log in with username and password; returns a bearer token for the officer app."""
+    token, raw = services.exchange_password_for_token(
+        username=payload.username, password=payload.password, device_name=payload.device_name
+    )
+    return Status(201, TokenOut(token=raw, expires_at=token.expires_at))
+
+
+@router.get("/me", response=MeOut)
+def get_me(request: HttpRequest) -> MeOut:
+    """The logged-in account, its unit, roles and permissions."""
+    principal = principal_of(request)
+    assert principal.user_id is not None  # noqa: S101 - auth guarantees a user
+    officer = selectors.find_officer_for_user(user_id=principal.user_id)
+    return MeOut(
+        username=principal.username,
+        name=officer.name if officer else principal.username,
+        badge_number=principal.badge_number,
+        unit=officer.unit.name if officer else None,
+        district=officer.unit.district.name if officer else None,
+        roles=selectors.list_role_names(user_id=principal.user_id),
+        permissions=sorted(principal.permissions),
+    )
+
+
+@router.get("/districts", response=list[DistrictOut])
+def list_districts(request: HttpRequest) -> list[District]:
+    """Districts in my subtree."""
+    return list(selectors.list_districts(principal=principal_of(request)))
+
+
+@router.get("/districts/{public_id}", response=DistrictOut)
+def get_district(request: HttpRequest, public_id: UUID) -> District:
+    """One district of my subtree."""
+    return selectors.get_district(principal=principal_of(request), public_id=public_id)
+
+
+@router.get("/units", response=list[UnitOut])
+def list_units(request: HttpRequest) -> list[Unit]:
+    """Units responsible for districts in my subtree."""
+    return list(selectors.list_units(principal=principal_of(request)))
+
+
+@router.get("/units/{public_id}", response=UnitOut)
+def get_unit(request: HttpRequest, public_id: UUID) -> Unit:
+    """One unit."""
+    return selectors.get_unit(principal=principal_of(request), public_id=public_id)
+
+
+@router.get("/officers", response=list[OfficerOut])
+def list_officers(request: HttpRequest) -> list[Officer]:
+    """Officers of units in my subtree."""
+    return list(selectors.list_officers(principal=principal_of(request)))
+
+
+@router.get("/officers/{public_id}", response=OfficerOut)
+def get_officer(request: HttpRequest, public_id: UUID) -> Officer:
+    """One officer."""
+    return selectors.get_officer(principal=principal_of(request), public_id=public_id)

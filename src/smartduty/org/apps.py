@@ -1,0 +1,20 @@
+"""Organisation: districts (市 → 区 → 街道), agencies (城管, 交警), units, officers, roles, API tokens."""
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class OrgConfig(AppConfig):
+    """Org app configuration. `ready()` keeps the role groups in sync after every migrate."""
+
+    name = "smartduty.org"
+    label = "org"
+    verbose_name = "组织机构"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from smartduty.kernel.admin_support import ScopedAuditedAdmin  # noqa: PLC0415
+        from smartduty.org import receivers, services  # noqa: PLC0415 - wiring only in ready()
+
+        ScopedAuditedAdmin.principal_factory = services.principal_for_user
+        post_migrate.connect(receivers.sync_role_groups, dispatch_uid="org.sync_role_groups")

@@ -1,0 +1,51 @@
+"""HTTP authentication for the API: session (+CSRF) for same-origin pages, bearer tokens for apps.
+
+`principal_of(request)` gives every handler the one `Principal` of the request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import APIKeyCookie, HttpBearer
+
+from smartduty.kernel.errors import DomainError
+from smartduty.kernel.scoping import Principal
+from smartduty.org import services
+
+
+class SessionAuth(APIKeyCookie):
+    """Django session cookie; unsafe methods need the CSRF token (set by ninja)."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:  # noqa: ARG002
+        user = request.user
+        if user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+class BearerTokenAuth(HttpBearer):
+    """`Authorization: Bearer sdt_...` issued by `POST /api/v1/auth/tokens`."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        try:
+            user = services.authenticate_token(raw=token)
+        except DomainError:
+            return None
+        request.user = user  # type: ignore[assignment]  # the app acts as this user
+        return user
+
+
+AUTH = [SessionAuth(csrf=True), BearerTokenAuth()]
+
+
+def principal_of(request: HttpRequest) -> Principal:
+    """The request's principal, built once and cached on the request."""
+    cached: Principal | None = getattr(request, "_smartduty_principal", None)
+    if cached is None:
+        cached = services.principal_for_user(getattr(request, "auth", None) or request.user)
+        request._smartduty_principal = cached  # type: ignore[attr-defined]
+    return cached

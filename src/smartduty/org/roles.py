@@ -1,0 +1,48 @@
+"""What each role may do, as Django permissions granted to the role's group.
+
+Kept as data so that a migration of any app can add permissions and the next `migrate`
+brings every group up to date (see `receivers.sync_role_groups`).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from smartduty.org.states import Role
+
+_VIEW_ORG: Final = (
+    "org.view_district",
+    "org.view_agency",
+    "org.view_unit",
+    "org.view_officer",
+)
+_VIEW_ALL: Final = (
+    *_VIEW_ORG,
+    "policy.view_districtpolicy",
+    "evidence.view_photo",
+    "vehicles.view_vehicle",
+)
+
+ROLE_PERMISSIONS: Final[dict[Role, tuple[str, ...]]] = {
+    Role.SYSADMIN: ("*",),
+    Role.COMMAND: (
+        *_VIEW_ALL,
+        "policy.change_districtpolicy",
+        "vehicles.reveal_owner_phone",
+        "vehicles.import_vehicles",
+        "evidence.add_photo",
+        "kernel.view_auditentry",
+    ),
+    Role.SQUAD_LEADER: (
+        *_VIEW_ALL,
+        "vehicles.reveal_owner_phone",
+        "evidence.add_photo",
+    ),
+    Role.OFFICER: (*_VIEW_ALL, "evidence.add_photo"),
+    Role.TRAFFIC_POLICE: (*_VIEW_ALL, "evidence.add_photo", "vehicles.reveal_owner_phone"),
+}
+
+STAFF_ROLES: Final = frozenset({Role.SYSADMIN, Role.COMMAND, Role.SQUAD_LEADER})
+"""Roles whose members may log in to the back office."""
+
+OUR_APPS: Final = ("kernel", "org", "policy", "evidence", "vehicles")

@@ -1,0 +1,92 @@
+"""API schemas of the org app."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from ninja import Schema
+
+
+class TokenIn(Schema):
+    """Username and password exchanged for a bearer token."""
+
+    username: str
+    password: str
+    device_name: str = "officer-app"
+
+
+class TokenOut(Schema):
+    """A freshly issued token. The raw value is shown only this once."""
+
+    token: str
+    expires_at: datetime
+
+
+class DistrictOut(Schema):
+    """A district node."""
+
+    public_id: UUID
+    code: str
+    name: str
+    level: str
+    parent_id: UUID | None
+
+    @staticmethod
+    def resolve_parent_id(obj: object) -> UUID | None:
+        parent = getattr(obj, "parent", None)
+        return parent.public_id if parent is not None else None
+
+
+class UnitOut(Schema):
+    """A 支队/大队/中队."""
+
+    public_id: UUID
+    name: str
+    level: str
+    agency: str
+    agency_kind: str
+    district_id: UUID
+
+    @staticmethod
+    def resolve_agency(obj: object) -> str:
+        return str(obj.agency.name)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_agency_kind(obj: object) -> str:
+        return str(obj.agency.kind)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_district_id(obj: object) -> UUID:
+        return obj.district.public_id  # type: ignore[attr-defined,no-any-return]
+
+
+class OfficerOut(Schema):
+    """An officer as colleagues see them."""
+
+    public_id: UUID
+    name: str
+    badge_number: str
+    unit: str
+    unit_id: UUID
+    is_active: bool
+
+    @staticmethod
+    def resolve_unit(obj: object) -> str:
+        return str(obj.unit.name)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_unit_id(obj: object) -> UUID:
+        return obj.unit.public_id  # type: ignore[attr-defined,no-any-return]
+
+
+class MeOut(Schema):
+    """The logged-in account."""
+
+    username: str
+    name: str
+    badge_number: str
+    unit: str | None
+    district: str | None
+    roles: list[str]
+    permissions: list[str]

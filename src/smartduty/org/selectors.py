@@ -1,0 +1,79 @@
+"""Org reads. Everything a principal sees starts from `visible_to`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from django.contrib.auth.models import Group
+from django.db.models import QuerySet
+
+from smartduty.kernel.errors import NotFound
+from smartduty.kernel.scoping import Principal
+from smartduty.org.models import ApiToken, District, Officer, Unit
+
+
+def find_officer_for_user(*, user_id: int) -> Officer | None:
+    """The officer record of a login account, with unit and district loaded."""
+    return (
+        Officer.objects.select_related("unit__district", "unit__agency")
+        .filter(user_id=user_id)
+        .first()
+    )
+
+
+def find_live_token(*, digest: str, now: datetime) -> ApiToken | None:
+    """An unrevoked, unexpired token by digest."""
+    return (
+        ApiToken.objects.select_related("user")
+        .filter(digest=digest, revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+
+
+def list_districts(*, principal: Principal) -> QuerySet[District]:
+    """Districts inside the principal's subtree, in tree order."""
+    return District.objects.visible_to(principal, "org.view_district").select_related("parent")
+
+
+def get_district(*, principal: Principal, public_id: UUID) -> District:
+    """One visible district, or `NotFound`."""
+    district = list_districts(principal=principal).filter(public_id=public_id).first()
+    if district is None:
+        raise NotFound("未找到该辖区，或不在您的辖区范围内")
+    return district
+
+
+def list_units(*, principal: Principal) -> QuerySet[Unit]:
+    """Units whose district is in the principal's subtree."""
+    return Unit.objects.visible_to(principal, "org.view_unit").select_related(
+        "agency", "district", "parent"
+    )
+
+
+def get_unit(*, principal: Principal, public_id: UUID) -> Unit:
+    """One visible unit, or `NotFound`."""
+    unit = list_units(principal=principal).filter(public_id=public_id).first()
+    if unit is None:
+        raise NotFound("未找到该单位，或不在您的辖区范围内")
+    return unit
+
+
+def list_officers(*, principal: Principal) -> QuerySet[Officer]:
+    """Officers of units in the principal's subtree."""
+    return Officer.objects.visible_to(principal, "org.view_officer").select_related(
+        "unit__district", "unit__agency", "user"
+    )
+
+
+def get_officer(*, principal: Principal, public_id: UUID) -> Officer:
+    """One visible officer, or `NotFound`."""
+    officer = list_officers(principal=principal).filter(public_id=public_id).first()
+    if officer is None:
+        raise NotFound("未找到该人员，或不在您的辖区范围内")
+    return officer
+
+
+def list_role_names(*, user_id: int) -> list[str]:
+    """Names of the role groups of an account."""
+    return list(Group.objects.filter(user__id=user_id).values_list("name", flat=True))

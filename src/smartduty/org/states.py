@@ -1,0 +1,36 @@
+"""Enumerations of the org app."""
+
+from django.db import models
+
+
+class DistrictLevel(models.TextChoices):
+    """Administrative level of a district node."""
+
+    CITY = "city", "市"
+    DISTRICT = "district", "区县"
+    STREET = "street", "街道"
+
+
+class AgencyKind(models.TextChoices):
+    """The two agencies that work jointly."""
+
+    CHENGGUAN = "chengguan", "城管"
+    JIAOJING = "jiaojing", "交警"
+
+
+class UnitLevel(models.TextChoices):
+    """Levels of a unit inside an agency."""
+
+    ZHIDUI = "zhidui", "支队"
+    DADUI = "dadui", "大队"
+    ZHONGDUI = "zhongdui", "中队"
+
+
+class Role(models.TextChoices):
+    """Roles, implemented as Django groups named by their label."""
+
+    COMMAND = "command", "指挥中心"
+    SQUAD_LEADER = "squad_leader", "中队长"
+    OFFICER = "officer", "队员"
+    TRAFFIC_POLICE = "traffic_police", "交警"
+    SYSADMIN = "sysadmin", "系统管理员"

@@ -1,0 +1,60 @@
+"""API schemas of the policy app."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from ninja import Schema
+from pydantic import Field
+
+
+class EffectivePolicyOut(Schema):
+    """The rules in force for a district, and where they come from."""
+
+    district_code: str
+    source_district_code: str | None
+    version: int
+    move_window_seconds: int
+    duplicate_window_seconds: int
+    sms_provider: str
+    sms_signature: str
+    sms_template_code: str
+    quiet_hours_start: time | None
+    quiet_hours_end: time | None
+
+
+class PolicyVersionOut(Schema):
+    """One stored version of a district's own policy."""
+
+    version: int
+    is_current: bool
+    move_window_seconds: int
+    duplicate_window_seconds: int
+    sms_provider: str
+    sms_signature: str
+    sms_template_code: str
+    quiet_hours_start: time | None
+    quiet_hours_end: time | None
+    created_at: datetime
+    created_by: str | None
+    change_reason: str
+
+    @staticmethod
+    def resolve_created_by(obj: object) -> str | None:
+        user = getattr(obj, "created_by", None)
+        return user.get_username() if user is not None else None
+
+
+class PolicyPatch(Schema):
+    """A change to a district's rules; omitted fields keep their value."""
+
+    reason: str = Field(min_length=1, max_length=200, description="修改原因（必填，记入审计日志）")
+    expected_version: int | None = Field(default=None, description="当前版本号，防止并发覆盖")
+    move_window_seconds: int | None = Field(default=None, ge=10, le=86400)
+    duplicate_window_seconds: int | None = Field(default=None, ge=0, le=7 * 86400)
+    sms_provider: str | None = Field(default=None, max_length=40)
+    sms_signature: str | None = Field(default=None, min_length=2, max_length=20)
+    sms_template_code: str | None = Field(default=None, min_length=1, max_length=40)
+    quiet_hours_start: time | None = None
+    quiet_hours_end: time | None = None
+    clear_quiet_hours: bool = False

@@ -1,0 +1,32 @@
+"""URL map: back office, API and health check.
+
+Media is never served directly: evidence leaves only through the API, which checks scope
+and re-verifies the hash of originals.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+from django.views.generic import RedirectView
+
+from smartduty.api import api
+
+admin.site.site_header = "智慧勤务平台 · 管理后台"
+admin.site.site_title = "智慧勤务平台"
+admin.site.index_title = "业务管理"
+
+
+def healthz(request: HttpRequest) -> JsonResponse:  # noqa: ARG001
+    """Liveness probe for load balancers and `make run`."""
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("healthz", healthz),
+]
+

@@ -1,0 +1,69 @@
+"""Org API: login, tokens, scoping of districts, units and officers."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from smartduty.org.models import Officer
+from tests.factories.org import City
+
+pytestmark = pytest.mark.django_db
+
+
+def test_token_login_and_me(officer_a: Officer) -> None:
+    client = Client()
+    bad = client.post(
+        "/api/v1/auth/tokens",
+        {"username": "officer_a", "password": "wrong"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 401
+    assert bad.json() == {"code": "not_authenticated", "message": "账号或密码错误"}
+    ok = client.post(
+        "/api/v1/auth/tokens",
+        {"username": "officer_a", "password": "pass-1234"},
+        content_type="application/json",
+    )
+    assert ok.status_code == 201
+    token = ok.json()["token"]
+    me = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/me")
+    assert me.status_code == 200
+    body = me.json()
+    assert body["badge_number"] == officer_a.badge_number
+    assert body["roles"] == ["队员"]
+    assert body["district"] == "东区"
+
+
+def test_unauthenticated_gets_chinese_401() -> None:
+    resp = Client().get("/api/v1/districts")
+    assert resp.status_code == 401
+    assert resp.json()["code"] == "not_authenticated"
+    assert "登录" in resp.json()["message"]
+
+
+def test_bad_token_401(db: None) -> None:
+    resp = Client(HTTP_AUTHORIZATION="Bearer sdt_nope").get("/api/v1/me")
+    assert resp.status_code == 401
+
+
+def test_district_subtree_scoping(city: City, officer_a: Officer, commander: Officer, api_client) -> None:  # type: ignore[no-untyped-def]
+    names_a = {d["name"] for d in api_client(officer_a).get("/api/v1/districts").json()}
+    assert names_a == {"东区", "东一街道"}
+    names_cmd = {d["name"] for d in api_client(commander).get("/api/v1/districts").json()}
+    assert names_cmd == {"示范市", "东区", "西区", "东一街道", "西一街道"}
+    resp = api_client(officer_a).get(f"/api/v1/districts/{city.district_b.public_id}")
+    assert resp.status_code == 404
+    assert resp.json()["code"] == "not_found"
+
+
+def test_session_login_requires_csrf_for_writes(officer_a: Officer) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(officer_a.user)
+    assert client.get("/api/v1/me").status_code == 200
+    resp = client.patch(
+        f"/api/v1/districts/{officer_a.unit.district.public_id}/policy",
+        {"reason": "x", "move_window_seconds": 300},
+        content_type="application/json",
+    )
+    assert resp.status_code == 403

@@ -1,0 +1,21 @@
+"""Test settings: the production settings with fast hashing, temp media and immediate tasks."""
+
+import tempfile
+from pathlib import Path
+
+from smartduty.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+_TMP = Path(tempfile.mkdtemp(prefix="smartduty-test-"))
+MEDIA_ROOT = _TMP / "media"
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT)},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+POLICY_MOVE_WINDOW_OVERRIDE_SECONDS = None
+STATIC_ROOT = _TMP / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
