@@ -1,7 +1,8 @@
 """Typed environment for the whole process.
 
 `settings.py` builds `Env()` once; nothing else reads `os.environ`.
-Variables are prefixed `SMARTDUTY_` and nest with `__` (for example `SMARTDUTY_EVIDENCE__MAX_BYTES`).
+Variables are prefixed `SMARTDUTY_` and nest with `__`
+(for example `SMARTDUTY_EVIDENCE__MAX_BYTES`).
 `DATABASE_URL` is read without prefix because every platform names it so.
 """
 
@@ -16,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 INSECURE_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - detected and refused in prod
-INSECURE_FIELD_KEY = "dev-insecure-field-key-change-me"  # noqa: S105 - detected and refused in prod
+INSECURE_FIELD_KEY = "dev-insecure-field-key-change-me"
 
 
 class EvidenceEnv(BaseModel):

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "smartduty.evidence",
     "smartduty.vehicles",
     "smartduty.notifications",
+    "smartduty.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

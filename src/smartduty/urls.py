@@ -29,4 +29,3 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("healthz", healthz),
 ]
-

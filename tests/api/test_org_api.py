@@ -47,7 +47,9 @@ def test_bad_token_401(db: None) -> None:
     assert resp.status_code == 401
 
 
-def test_district_subtree_scoping(city: City, officer_a: Officer, commander: Officer, api_client) -> None:  # type: ignore[no-untyped-def]
+def test_district_subtree_scoping(
+    city: City, officer_a: Officer, commander: Officer, api_client
+) -> None:  # type: ignore[no-untyped-def]
     names_a = {d["name"] for d in api_client(officer_a).get("/api/v1/districts").json()}
     assert names_a == {"东区", "东一街道"}
     names_cmd = {d["name"] for d in api_client(commander).get("/api/v1/districts").json()}

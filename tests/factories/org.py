@@ -49,15 +49,22 @@ def make_city() -> City:
         name="城管执法支队", agency=agency, level=UnitLevel.ZHIDUI, district=city
     )
     unit_a = services.create_unit(
-        name="东区一中队", agency=agency, level=UnitLevel.ZHONGDUI, district=district_a,
+        name="东区一中队",
+        agency=agency,
+        level=UnitLevel.ZHONGDUI,
+        district=district_a,
         parent=city_unit,
     )
     unit_b = services.create_unit(
-        name="西区一中队", agency=agency, level=UnitLevel.ZHONGDUI, district=district_b,
+        name="西区一中队",
+        agency=agency,
+        level=UnitLevel.ZHONGDUI,
+        district=district_b,
         parent=city_unit,
     )
-    return City(city, district_a, district_b, street_a, street_b, agency, traffic, unit_a, unit_b,
-                city_unit)
+    return City(
+        city, district_a, district_b, street_a, street_b, agency, traffic, unit_a, unit_b, city_unit
+    )
 
 
 def make_officer(unit: Unit, *, role: Role = Role.OFFICER, username: str | None = None) -> Officer:

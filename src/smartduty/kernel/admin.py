@@ -15,5 +15,5 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ("actor_name", "object_repr", "object_id", "reason")
     date_hierarchy = "at"
 
-    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]  # noqa: ARG002
         return bool(request.user.is_superuser or request.user.has_perm("kernel.view_auditentry"))

@@ -43,20 +43,18 @@ class ScopedAuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic
             return qs
         return qs.visible_to(self.principal(request))
 
-    def formfield_for_foreignkey(
-        self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> Any:
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         related = db_field.remote_field.model
         manager_qs = related._default_manager.all()
         if isinstance(manager_qs, ScopedQuerySet) and "queryset" not in kwargs:
             kwargs["queryset"] = manager_qs.visible_to(self.principal(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:  # noqa: FBT001 - Django's signature
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
-        changes = {
-            name: str(form.cleaned_data.get(name)) for name in form.changed_data
-        }
+        changes = {name: str(form.cleaned_data.get(name)) for name in form.changed_data}
         audit.record(
             actor=request.user,
             action="admin.change" if change else "admin.add",

@@ -3,8 +3,8 @@
 A `Principal` is built once per request (by `org.services.principal_for_user`). Every scoped
 model uses `ScopedQuerySet.as_manager()` and names the path of its district's materialised
 tree path in `scope_path_lookup`; `visible_to()` keeps the rows inside the principal's
-district subtree. API selectors and `kernel.admin_support.ScopedAuditedAdmin` both go through it, so the API and the
-back office can never disagree about what an officer may see.
+district subtree. API selectors and `kernel.admin_support.ScopedAuditedAdmin` both go through
+it, so the API and the back office can never disagree about what an officer may see.
 """
 
 from __future__ import annotations

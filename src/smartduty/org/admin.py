@@ -24,7 +24,9 @@ class DistrictAdmin(ScopedAuditedAdmin):
     search_fields = ("name", "code")
     readonly_fields = ("path", "public_id")
 
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:  # noqa: FBT001
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
         obj.path = services.district_path_for(code=obj.code, parent=obj.parent)
         super().save_model(request, obj, form, change)
 
@@ -61,8 +63,24 @@ class OfficerAdmin(ScopedAuditedAdmin):
 class ApiTokenAdmin(ScopedAuditedAdmin):
     """Bearer tokens: only their prefix is visible; revoke, never edit."""
 
-    list_display = ("prefix", "user", "name", "created_at", "expires_at", "last_used_at", "revoked_at")
-    readonly_fields = ("prefix", "user", "name", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_display = (
+        "prefix",
+        "user",
+        "name",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    readonly_fields = (
+        "prefix",
+        "user",
+        "name",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
     actions = ("revoke",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:  # noqa: ARG002

@@ -16,7 +16,7 @@ router = Router(tags=["org"])
 
 
 @router.post("/auth/tokens", response={201: TokenOut}, auth=None)
-def create_token(request: HttpRequest, payload: TokenIn) -> Status:  # noqa: ARG001
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:  # noqa: ARG001
     """Log in with username and password; returns a bearer token for the officer app."""
     token, raw = services.exchange_password_for_token(
         username=payload.username, password=payload.password, device_name=payload.device_name

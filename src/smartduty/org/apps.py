@@ -1,4 +1,4 @@
-"""Organisation: districts (市 → 区 → 街道), agencies (城管, 交警), units, officers, roles, API tokens."""
+"""Organisation: districts (市 → 区 → 街道), agencies (城管, 交警), units, officers, tokens."""
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate

@@ -20,7 +20,7 @@ from smartduty.org.models import Agency, ApiToken, District, Officer, Unit
 from smartduty.org.roles import OUR_APPS, ROLE_PERMISSIONS, STAFF_ROLES
 from smartduty.org.states import AgencyKind, DistrictLevel, Role, UnitLevel
 
-TOKEN_PREFIX = "sdt_"
+TOKEN_PREFIX = "sdt_"  # noqa: S105 - a public prefix, not a secret
 TOKEN_LIFETIME = timedelta(days=30)
 
 _LEVEL_UNDER: dict[str, str | None] = {
@@ -40,7 +40,9 @@ def create_district(
     if expected_parent_level is not None and (
         parent is None or parent.level != expected_parent_level
     ):
-        raise ValidationFailed(f"{DistrictLevel(level).label}的上级必须是{_label(expected_parent_level)}")
+        raise ValidationFailed(
+            f"{DistrictLevel(level).label}的上级必须是{_label(expected_parent_level)}"
+        )
     district = District(code=code, name=name, level=level, parent=parent)
     district.path = district_path_for(code=code, parent=parent)
     district.full_clean()
@@ -134,7 +136,11 @@ def principal_for_user(user: AbstractBaseUser | AnonymousUser | None) -> Princip
         return ANONYMOUS
     officer = selectors.find_officer_for_user(user_id=user.pk)
     is_global = bool(getattr(user, "is_superuser", False))
-    perms = frozenset(user.get_all_permissions()) if hasattr(user, "get_all_permissions") else frozenset()
+    perms = (
+        frozenset(user.get_all_permissions())
+        if hasattr(user, "get_all_permissions")
+        else frozenset()
+    )
     return Principal(
         user_id=user.pk,
         username=user.get_username(),

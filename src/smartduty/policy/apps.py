@@ -1,4 +1,4 @@
-"""Policy: per-district rules as versioned rows (move window, SMS template, quiet hours, duplicates)."""
+"""Policy: per-district rules as versioned rows (move window, SMS, quiet hours, duplicates)."""
 
 from django.apps import AppConfig
 

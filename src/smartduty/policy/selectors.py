@@ -84,7 +84,9 @@ def find_current_policy(*, district: District) -> DistrictPolicy | None:
     return DistrictPolicy.objects.filter(district=district, is_current=True).first()
 
 
-def list_policy_versions(*, principal: Principal, district_public_id: UUID) -> QuerySet[DistrictPolicy]:
+def list_policy_versions(
+    *, principal: Principal, district_public_id: UUID
+) -> QuerySet[DistrictPolicy]:
     """Every version of a visible district's own policy, newest first."""
     return (
         DistrictPolicy.objects.visible_to(principal, "policy.view_districtpolicy")

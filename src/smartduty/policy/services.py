@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import time
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -52,7 +52,7 @@ EDITABLE_FIELDS = (
 def update_policy(
     *,
     principal: Principal,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     district: District,
     changes: PolicyChanges,
     reason: str,

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the web server (gunicorn) and the worker (run_worker) side by side; Ctrl-C stops both.
+set -euo pipefail
+HOST="${1:-127.0.0.1}"
+PORT="${2:-8000}"
+BIN=.venv/bin
+mkdir -p var/log
+
+"$BIN/python" manage.py run_worker &
+WORKER=$!
+"$BIN/gunicorn" smartduty.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 60 \
+  --access-logfile - --error-logfile - --pythonpath src &
+WEB=$!
+trap 'kill $WEB $WORKER 2>/dev/null; wait' INT TERM EXIT
+
+for _ in $(seq 1 50); do
+  if curl -fsS "http://$HOST:$PORT/healthz" >/dev/null 2>&1; then break; fi
+  sleep 0.2
+done
+"$BIN/python" manage.py demo_banner --url "http://$HOST:$PORT"
+wait -n $WEB $WORKER

@@ -1,0 +1,94 @@
+"""The fictional 示范市 (demo city). Every name, plate and phone number here is invented."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Final
+
+from smartduty.org.states import Role
+
+DEMO_PASSWORD: Final = "Demo@2026"  # noqa: S105 - printed on purpose for demo logins
+
+
+@dataclass(frozen=True)
+class DemoOfficer:
+    """One demo login."""
+
+    username: str
+    name: str
+    badge: str
+    unit_key: str
+    role: Role
+    is_superuser: bool = False
+
+
+OFFICERS: Final = (
+    DemoOfficer("admin", "系统管理员", "SF0001", "cg_dadui", Role.SYSADMIN, is_superuser=True),
+    DemoOfficer("zhihui", "周指挥", "SF0002", "cg_dadui", Role.COMMAND),
+    DemoOfficer("dong_leader", "陈中队长", "SF1001", "cg_east", Role.SQUAD_LEADER),
+    DemoOfficer("dong_officer", "李队员", "SF1002", "cg_east", Role.OFFICER),
+    DemoOfficer("xi_officer", "王队员", "SF2001", "cg_west", Role.OFFICER),
+    DemoOfficer("jiaojing", "赵警官", "JJ3001", "jj_dadui", Role.TRAFFIC_POLICE),
+)
+
+_SURNAMES: Final = "张王李赵刘陈杨黄吴周徐孙马朱胡郭何林罗高"
+_GIVEN: Final = (
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "磊",
+    "洋",
+    "艳",
+    "勇",
+    "军",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+)
+_SERIAL: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+_DIGITS: Final = "0123456789"
+
+
+@dataclass(frozen=True)
+class DemoVehicle:
+    """One registry row: plate, colour hint, owner and phone, and which district holds it."""
+
+    plate: str
+    color: str
+    owner_name: str
+    owner_phone: str
+    district_key: str
+
+
+def demo_vehicles(count: int = 200, seed: int = 2022) -> list[DemoVehicle]:
+    """Deterministic fictional vehicles: about 60 % blue, 20 % yellow, 20 % green plates."""
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    seen: set[str] = set()
+    out: list[DemoVehicle] = []
+    while len(out) < count:
+        roll = rng.random()
+        letter = rng.choice("ABCDEFGHJKLMNPQR")
+        if roll < 0.6:
+            plate, color = "鲁" + letter + "".join(rng.choices(_SERIAL, k=5)), "blue"
+        elif roll < 0.8:
+            plate, color = "鲁" + letter + "".join(rng.choices(_SERIAL, k=5)), "yellow"
+        elif roll < 0.93:
+            nev = rng.choice("DF")
+            plate = "鲁" + letter + nev + rng.choice(_SERIAL) + "".join(rng.choices(_DIGITS, k=4))
+            color = "green_small"
+        else:
+            plate = "鲁" + letter + "".join(rng.choices(_DIGITS, k=5)) + rng.choice("DF")
+            color = "green_large"
+        if plate in seen:
+            continue
+        seen.add(plate)
+        name = rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.choice((1, 2))))
+        # 170/171 are virtual-operator prefixes; the numbers are invented for the demo
+        phone = rng.choice(("170", "171")) + "".join(rng.choices(_DIGITS, k=8))
+        out.append(DemoVehicle(plate, color, name, phone, "east" if len(out) % 2 else "west"))
+    return out

@@ -1,0 +1,36 @@
+"""`manage.py demo_banner`: print where the product runs and how to log in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from smartduty.demo import data
+
+
+class Command(BaseCommand):
+    """Print the URLs and the demo logins."""
+
+    help = "打印访问地址与演示账号"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--url", default="http://127.0.0.1:8000")
+
+    def handle(self, *args: Any, **options: Any) -> None:  # noqa: ARG002
+        url = options["url"].rstrip("/")
+        lines = [
+            "",
+            "=" * 64,
+            "智慧勤务平台 smartduty 已启动",
+            f"  管理后台 Back office : {url}/admin/",
+            f"  API 文档  API docs   : {url}/api/v1/docs",
+            f"  OpenAPI              : {url}/api/v1/openapi.json",
+            "",
+            f"演示账号 Demo logins（密码 password: {data.DEMO_PASSWORD}）",
+        ]
+        lines += [
+            f"  {o.username:<14} {o.role.label:<6} {o.name}  证号 {o.badge}" for o in data.OFFICERS
+        ]
+        lines += ["", "按 Ctrl-C 停止 (web + worker)", "=" * 64, ""]
+        self.stdout.write("\n".join(lines))

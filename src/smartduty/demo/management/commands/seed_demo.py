@@ -1,0 +1,121 @@
+"""`manage.py seed_demo`: load the fictional 示范市 once (idempotent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from smartduty.demo import data
+from smartduty.org import services as org
+from smartduty.org.models import District, Unit
+from smartduty.org.states import AgencyKind, DistrictLevel, UnitLevel
+from smartduty.policy import services as policy
+from smartduty.policy.services import PolicyChanges
+from smartduty.vehicles import services as vehicles
+
+CITY_CODE = "990000"
+
+
+class Command(BaseCommand):
+    """Create the demo city, units, six officers, 200 vehicles and one policy per district."""
+
+    help = "载入演示数据（示范市）；已存在时跳过"
+
+    def handle(self, *args: Any, **options: Any) -> None:  # noqa: ARG002
+        if District.objects.filter(code=CITY_CODE).exists():
+            self.stdout.write("演示数据已存在，跳过。")
+            return
+        with transaction.atomic():
+            self._seed()
+        self.stdout.write(
+            self.style.SUCCESS("演示数据已载入：示范市、2 个区、6 名人员、200 辆车。")
+        )
+
+    def _seed(self) -> None:
+        city = org.create_district(code=CITY_CODE, name="示范市", level=DistrictLevel.CITY)
+        east = org.create_district(
+            code="990101", name="东区", level=DistrictLevel.DISTRICT, parent=city
+        )
+        west = org.create_district(
+            code="990102", name="西区", level=DistrictLevel.DISTRICT, parent=city
+        )
+        for code, name, parent in (
+            ("990101001", "人民路街道", east),
+            ("990101002", "建设路街道", east),
+            ("990102001", "文化路街道", west),
+            ("990102002", "光明路街道", west),
+        ):
+            org.create_district(code=code, name=name, level=DistrictLevel.STREET, parent=parent)
+
+        chengguan = org.create_agency(
+            name="示范市城市管理局", kind=AgencyKind.CHENGGUAN, district=city
+        )
+        jiaojing = org.create_agency(
+            name="示范市公安局交通警察支队", kind=AgencyKind.JIAOJING, district=city
+        )
+        units: dict[str, Unit] = {}
+        units["cg_dadui"] = org.create_unit(
+            name="城管执法大队", agency=chengguan, level=UnitLevel.DADUI, district=city
+        )
+        units["cg_east"] = org.create_unit(
+            name="东区中队",
+            agency=chengguan,
+            level=UnitLevel.ZHONGDUI,
+            district=east,
+            parent=units["cg_dadui"],
+        )
+        units["cg_west"] = org.create_unit(
+            name="西区中队",
+            agency=chengguan,
+            level=UnitLevel.ZHONGDUI,
+            district=west,
+            parent=units["cg_dadui"],
+        )
+        units["jj_dadui"] = org.create_unit(
+            name="交警东区大队", agency=jiaojing, level=UnitLevel.DADUI, district=east
+        )
+
+        admin_user = None
+        for spec in data.OFFICERS:
+            officer = org.create_officer(
+                username=spec.username,
+                password=data.DEMO_PASSWORD,
+                name=spec.name,
+                badge_number=spec.badge,
+                unit=units[spec.unit_key],
+                roles=[spec.role],
+            )
+            if spec.is_superuser:
+                get_user_model().objects.filter(pk=officer.user_id).update(
+                    is_superuser=True, is_staff=True
+                )
+                officer.user.refresh_from_db()
+                admin_user = officer.user
+
+        root = org.principal_for_user(admin_user)
+        for district in (east, west):
+            policy.update_policy(
+                principal=root,
+                actor=admin_user,
+                district=district,
+                changes=PolicyChanges(
+                    move_window_seconds=600,
+                    duplicate_window_seconds=1800,
+                    sms_signature="示范城管",
+                    sms_template_code="SD_MOVE_001",
+                ),
+                reason="演示数据初始规则",
+            )
+
+        districts = {"east": east, "west": west}
+        for car in data.demo_vehicles():
+            vehicles.register_vehicle(
+                district=districts[car.district_key],
+                plate=car.plate,
+                plate_color=car.color,
+                owner_name=car.owner_name,
+                owner_phone=car.owner_phone,
+            )
