@@ -1,12 +1,21 @@
-"""Vehicles: plate normalisation and validation (GA 36-2018), the registry of owners, owner lookup."""
+"""Vehicles: plate normalisation and validation (GA 36-2018), the vehicle and owner registry
+(owner phones encrypted at rest, reveals audited), bulk imports, and the owner-lookup port.
+"""
 
 from django.apps import AppConfig
 
 
 class VehiclesConfig(AppConfig):
-    """Vehicles app configuration."""
+    """Vehicles app configuration. `ready()` connects the import-job receiver."""
 
     name = "smartduty.vehicles"
     label = "vehicles"
     verbose_name = "车辆信息"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from smartduty.vehicles import events, tasks  # noqa: PLC0415 - wiring only in ready()
+
+        events.import_job_created.connect(
+            tasks.enqueue_import_job, dispatch_uid="vehicles.enqueue_import_job"
+        )

@@ -1,0 +1,203 @@
+"""Reading uploaded images safely: format sniffing, bomb guards, full decoding and EXIF facts.
+
+Pure Pillow code without models or storage, so that services stay short and this stays
+testable on bytes alone. Errors leave as domain errors with Chinese messages.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import struct
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from PIL import ExifTags, Image, UnidentifiedImageError
+
+from smartduty.kernel.errors import PayloadTooLarge, ValidationFailed
+
+SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
+"""EXIF times without an offset are read as Beijing time, as phones sold here write them."""
+
+UNSUPPORTED_FORMAT: Final = "不支持的文件格式，请上传 JPEG、PNG、WebP 或 HEIC 照片"
+CORRUPT_IMAGE: Final = "照片文件已损坏，无法解码"
+
+_HEIC_BRANDS: Final = frozenset(
+    {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
+)
+_HEIF_BRANDS: Final = frozenset({b"mif1", b"msf1"})
+_AVIF_BRANDS: Final = frozenset({b"avif", b"avis"})
+_DECODE_ERRORS: Final = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error)
+_BOMB_PIXELS = re.compile(r"\((\d+) pixels\)")
+
+
+@dataclass(frozen=True)
+class SniffedFormat:
+    """The real format of an upload, read from its first bytes."""
+
+    pil_format: str
+    """Pillow's format id, used to restrict decoding to this one plugin."""
+    mime_type: str
+    extension: str
+
+
+@dataclass(frozen=True)
+class CaptureFacts:
+    """When and where the camera says the photo was taken (EXIF); any part may be missing."""
+
+    taken_at: datetime | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+def configure(*, max_pixels: int) -> None:
+    """Process-wide Pillow setup, called once from `EvidenceConfig.ready()`.
+
+    Pillow's own decompression-bomb check becomes a backstop at our pixel limit, and
+    HEIC/HEIF decoding is enabled when pillow-heif is installed.
+    """
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        from pillow_heif import register_heif_opener  # noqa: PLC0415 - optional dependency
+    except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
+        return
+    register_heif_opener()
+
+
+def heif_supported() -> bool:
+    """Whether a HEIF decoder is registered with Pillow."""
+    return "HEIF" in Image.OPEN
+
+
+def sniff_format(head: bytes) -> SniffedFormat | None:
+    """The format named by the file's magic bytes, or None for anything we do not accept.
+
+    The file name and the client's content type are never consulted.
+    """
+    if head.startswith(b"\xff\xd8\xff"):
+        return SniffedFormat("JPEG", "image/jpeg", "jpg")
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return SniffedFormat("PNG", "image/png", "png")
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return SniffedFormat("WEBP", "image/webp", "webp")
+    if len(head) >= 12 and head[4:8] == b"ftyp" and heif_supported():
+        return _sniff_heif(head)
+    return None
+
+
+def _sniff_heif(head: bytes) -> SniffedFormat | None:
+    box_size = int.from_bytes(head[:4], "big")
+    end = min(max(box_size, 16), len(head))
+    brands = {head[8:12]} | {head[i : i + 4] for i in range(16, end - 3, 4)}
+    if brands & _HEIC_BRANDS:
+        return SniffedFormat("HEIF", "image/heic", "heic")
+    if brands & _AVIF_BRANDS:
+        return None
+    if brands & _HEIF_BRANDS:
+        return SniffedFormat("HEIF", "image/heif", "heif")
+    return None
+
+
+def _too_many_pixels(pixels: int | None, max_pixels: int) -> PayloadTooLarge:
+    limit = f"{max_pixels / 10_000:g} 万像素"
+    if pixels is None:
+        return PayloadTooLarge(f"照片像素数超过上限 {limit}，请降低分辨率后再上传")
+    return PayloadTooLarge(
+        f"照片像素数约 {pixels / 10_000:.0f} 万，超过上限 {limit}，请降低分辨率后再上传"
+    )
+
+
+def open_image(data: bytes, fmt: SniffedFormat, *, max_pixels: int) -> Image.Image:
+    """Open the image, check its pixel count from the header, then decode it completely.
+
+    Raises `PayloadTooLarge` (413) above `max_pixels` before any pixel is decoded, and
+    `ValidationFailed` (422) for a file that cannot be decoded, e.g. a truncated one.
+    """
+    try:
+        img = Image.open(io.BytesIO(data), formats=[fmt.pil_format])
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        found = _BOMB_PIXELS.search(str(exc))
+        raise _too_many_pixels(int(found.group(1)) if found else None, max_pixels) from exc
+    except (UnidentifiedImageError, *_DECODE_ERRORS, Warning) as exc:
+        # a Warning arrives here only when warnings are errors (tests); production logs it
+        raise ValidationFailed(CORRUPT_IMAGE) from exc
+    width, height = img.size
+    if width * height > max_pixels:
+        raise _too_many_pixels(width * height, max_pixels)
+    if width <= 0 or height <= 0:
+        raise ValidationFailed(CORRUPT_IMAGE)
+    try:
+        img.load()
+    except (*_DECODE_ERRORS, Warning) as exc:
+        raise ValidationFailed(CORRUPT_IMAGE) from exc
+    return img
+
+
+def read_capture_facts(img: Image.Image) -> CaptureFacts:
+    """DateTimeOriginal and GPS position from EXIF. Malformed metadata counts as absent.
+
+    A time without OffsetTimeOriginal is read in Asia/Shanghai.
+    """
+    try:
+        exif = img.getexif()
+        exif_ifd = exif.get_ifd(ExifTags.IFD.Exif)
+        gps_ifd = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    except Exception:  # broken metadata must never block evidence
+        return CaptureFacts()
+    taken_at = _taken_at(
+        exif_ifd.get(ExifTags.Base.DateTimeOriginal), exif_ifd.get(ExifTags.Base.OffsetTimeOriginal)
+    )
+    lat = _coordinate(
+        gps_ifd.get(ExifTags.GPS.GPSLatitude), gps_ifd.get(ExifTags.GPS.GPSLatitudeRef), 90
+    )
+    lon = _coordinate(
+        gps_ifd.get(ExifTags.GPS.GPSLongitude), gps_ifd.get(ExifTags.GPS.GPSLongitudeRef), 180
+    )
+    if lat is None or lon is None:
+        lat = lon = None
+    return CaptureFacts(taken_at=taken_at, lat=lat, lon=lon)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("ascii", errors="ignore")
+    return str(value).strip().strip("\x00").strip() if value is not None else ""
+
+
+def _taken_at(raw: Any, raw_offset: Any) -> datetime | None:
+    text = _text(raw)[:19]
+    try:
+        naive = datetime.strptime(text, "%Y:%m:%d %H:%M:%S")  # noqa: DTZ007 - zone added below
+    except ValueError:
+        return None
+    return naive.replace(tzinfo=_offset(_text(raw_offset)) or SHANGHAI)
+
+
+def _offset(text: str) -> timezone | None:
+    found = re.fullmatch(r"([+-])(\d{2}):(\d{2})", text)
+    if found is None:
+        return None
+    sign = -1 if found.group(1) == "-" else 1
+    minutes = int(found.group(2)) * 60 + int(found.group(3))
+    if minutes > 14 * 60:
+        return None
+    return timezone(sign * timedelta(minutes=minutes))
+
+
+def _coordinate(raw: Any, ref: Any, limit: float) -> float | None:
+    try:
+        parts = [float(part) for part in raw] if isinstance(raw, tuple | list) else [float(raw)]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    degrees = sum(part / 60**index for index, part in enumerate(parts[:3]))
+    if not math.isfinite(degrees):
+        return None
+    if _text(ref).upper() in {"S", "W"}:
+        degrees = -degrees
+    if not -limit <= degrees <= limit:
+        return None
+    return round(float(degrees), 7)

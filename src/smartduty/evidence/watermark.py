@@ -1,0 +1,117 @@
+"""The derived display copy: oriented, downscaled, with a visible watermark bar.
+
+The bar at the bottom shows capture time, place and the officer's badge number in a CJK
+TrueType font, so a printed notice or a screenshot still says where the photo came from.
+The original is never touched; this works on an already decoded image.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Final
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+JPEG_QUALITY: Final = 85
+THUMBNAIL_QUALITY: Final = 75
+_BAR_ALPHA: Final = 150
+_ELLIPSIS: Final = "…"
+_RESIZABLE_MODES: Final = frozenset({"RGB", "RGBA", "L", "LA"})
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+@lru_cache(maxsize=32)
+def load_font(path: str, size: int) -> Font:
+    """The TrueType font at `path` (first face of a .ttc), else Pillow's default font."""
+    try:
+        return ImageFont.truetype(path, size)
+    except OSError:
+        return ImageFont.load_default(size=size)
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """An RGB copy; transparent areas become white instead of black."""
+    if img.mode == "RGB":
+        return img.copy()
+    if img.mode in {"RGBA", "LA", "PA"} or "transparency" in img.info:
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def _fit(text: str, font: Font, width: float) -> str:
+    if font.getlength(text) <= width:
+        return text
+    while text and font.getlength(text + _ELLIPSIS) > width:
+        text = text[:-1]
+    return text + _ELLIPSIS
+
+
+def draw_watermark(img: Image.Image, *, lines: Sequence[str], font_path: str) -> None:
+    """Draw a semi-transparent black bar with white text lines along the bottom, in place."""
+    width, height = img.size
+    font_size = max(12, round(max(width, height) * 0.018))
+    font = load_font(font_path, font_size)
+    padding = max(4, font_size // 2)
+    line_height = round(font_size * 1.35)
+    bar_height = min(height, padding * 2 + line_height * len(lines))
+    top = height - bar_height
+    box = (0, top, width, height)
+    region = img.crop(box).convert("RGBA")
+    overlay = Image.new("RGBA", region.size, (0, 0, 0, _BAR_ALPHA))
+    draw = ImageDraw.Draw(overlay)
+    for index, line in enumerate(lines):
+        text = _fit(line, font, width - 2 * padding)
+        draw.text(
+            (padding, padding + index * line_height), text, font=font, fill=(255, 255, 255, 255)
+        )
+    img.paste(Image.alpha_composite(region, overlay).convert("RGB"), box[:2])
+
+
+def _downscaled(img: Image.Image, max_side: int) -> Image.Image:
+    """A copy no larger than `max_side`, keeping the EXIF orientation tag for later."""
+    if img.mode not in _RESIZABLE_MODES:
+        img = to_rgb(img)
+    width, height = img.size
+    scale = max_side / max(width, height)
+    if scale >= 1:
+        return img.copy()
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _oriented(img: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation; unreadable metadata leaves the image as it is."""
+    try:
+        return ImageOps.exif_transpose(img)
+    except Exception:  # broken metadata must never block evidence
+        return img
+
+
+def render_display_copy(
+    img: Image.Image, *, lines: Sequence[str], max_side: int, font_path: str
+) -> bytes:
+    """JPEG bytes of the oriented, downscaled, watermarked copy of a decoded image.
+
+    Downscaling comes first, so a 50-megapixel upload is copied only at display size.
+    """
+    rgb = to_rgb(_oriented(_downscaled(img, max_side)))
+    draw_watermark(rgb, lines=lines, font_path=font_path)
+    out = io.BytesIO()
+    rgb.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return out.getvalue()
+
+
+def render_thumbnail(display_jpeg: bytes, *, max_side: int) -> bytes:
+    """A small JPEG of a display copy, for back-office lists."""
+    img = Image.open(io.BytesIO(display_jpeg), formats=["JPEG"])
+    img.draft("RGB", (max_side, max_side))
+    rgb = to_rgb(img)
+    rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    rgb.save(out, "JPEG", quality=THUMBNAIL_QUALITY)
+    return out.getvalue()

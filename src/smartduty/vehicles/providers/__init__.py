@@ -1,0 +1,1 @@
+"""Adapters of `vehicles.ports.OwnerLookup`."""
