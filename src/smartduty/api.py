@@ -20,7 +20,9 @@ from smartduty.evidence.api import router as evidence_router
 from smartduty.kernel.errors import DomainError
 from smartduty.org.api import router as org_router
 from smartduty.org.auth import AUTH
+from smartduty.parking.api import router as parking_router
 from smartduty.policy.api import router as policy_router
+from smartduty.stats.api import router as stats_router
 from smartduty.vehicles.api import router as vehicles_router
 
 _STATUS_CODES = {
@@ -109,3 +111,5 @@ api.add_router("/", org_router)
 api.add_router("/", policy_router)
 api.add_router("/", evidence_router)
 api.add_router("/", vehicles_router)
+api.add_router("/", parking_router)
+api.add_router("/", stats_router)

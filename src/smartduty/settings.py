@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "smartduty.evidence",
     "smartduty.vehicles",
     "smartduty.notifications",
+    "smartduty.parking",
+    "smartduty.stats",
     "smartduty.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -12,6 +12,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from smartduty.api import api
+from smartduty.parking import views as parking_views
 
 admin.site.site_header = "智慧勤务平台 · 管理后台"
 admin.site.site_title = "智慧勤务平台"
@@ -28,4 +29,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz),
+    path("o/<str:token>", parking_views.owner_page, name="parking-owner"),
+    path("o/<str:token>/photo", parking_views.owner_photo, name="parking-owner-photo"),
+    path("n/<str:token>", parking_views.verify_notice, name="parking-notice-verify"),
 ]

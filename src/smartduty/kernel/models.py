@@ -1,4 +1,4 @@
-"""Kernel tables: the audit log shared by every app."""
+"""Kernel tables: the audit log shared by every app, and durable timers."""
 
 from __future__ import annotations
 
@@ -40,3 +40,72 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
+
+
+class TimerStatus(models.TextChoices):
+    """Life of a durable deadline."""
+
+    PENDING = "pending", "待触发"
+    DONE = "done", "已触发"
+    CANCELLED = "cancelled", "已取消"
+    FAILED = "failed", "触发失败"
+
+
+class Timer(models.Model):
+    """A durable deadline: "at `due_at`, run the handler of `kind` for this subject".
+
+    Written by services in the transaction of the decision that caused it (entering
+    `awaiting_move` inserts `parking.move_deadline`), fired by the timer pump of
+    `run_worker` one per transaction (`kernel.timers.fire_next_due`). Handlers are idempotent.
+    """
+
+    kind = models.CharField("类型", max_length=80)
+    subject_type = models.CharField("对象类型", max_length=80)
+    subject_id = models.CharField("对象编号", max_length=64)
+    due_at = models.DateTimeField("到期时间")
+    status = models.CharField(
+        "状态", max_length=12, choices=TimerStatus.choices, default=TimerStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField("失败次数", default=0)
+    last_error = models.TextField("最近错误", blank=True)
+    fired_at = models.DateTimeField("触发时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    policy_version = models.PositiveIntegerField("规则版本", null=True, blank=True)
+    dedupe_key = models.CharField("去重键", max_length=200, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "定时器"
+        verbose_name_plural = "定时器"
+        ordering = ("due_at", "id")
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="pending"),
+                name="kernel_timer_pending_due_idx",
+            ),
+            models.Index(
+                fields=["subject_type", "subject_id", "kind"], name="kernel_timer_subject_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=TimerStatus.values), name="kernel_timer_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["dedupe_key"],
+                condition=models.Q(status="pending"),
+                name="kernel_timer_pending_dedupe_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.kind} {self.subject_type}:{self.subject_id} @ {self.due_at:%Y-%m-%d %H:%M:%S}"
+        )
+
+    @property
+    def lateness_ms(self) -> int | None:
+        """How late the timer fired (`fired_at - due_at`) in milliseconds, once fired."""
+        if self.fired_at is None:
+            return None
+        return round((self.fired_at - self.due_at).total_seconds() * 1000)

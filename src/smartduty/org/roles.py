@@ -21,7 +21,9 @@ _VIEW_ALL: Final = (
     "policy.view_districtpolicy",
     "evidence.view_photo",
     "vehicles.view_vehicle",
+    "parking.view_parkingreport",
 )
+_FIELD: Final = ("evidence.add_photo", "parking.report_parking")
 
 ROLE_PERMISSIONS: Final[dict[Role, tuple[str, ...]]] = {
     Role.SYSADMIN: ("*",),
@@ -30,19 +32,30 @@ ROLE_PERMISSIONS: Final[dict[Role, tuple[str, ...]]] = {
         "policy.change_districtpolicy",
         "vehicles.reveal_owner_phone",
         "vehicles.import_vehicles",
-        "evidence.add_photo",
+        *_FIELD,
         "kernel.view_auditentry",
+        "parking.void_parkingreport",
     ),
     Role.SQUAD_LEADER: (
         *_VIEW_ALL,
         "vehicles.reveal_owner_phone",
-        "evidence.add_photo",
+        *_FIELD,
+        "parking.void_parkingreport",
     ),
-    Role.OFFICER: (*_VIEW_ALL, "evidence.add_photo"),
-    Role.TRAFFIC_POLICE: (*_VIEW_ALL, "evidence.add_photo", "vehicles.reveal_owner_phone"),
+    Role.OFFICER: (*_VIEW_ALL, *_FIELD),
+    Role.TRAFFIC_POLICE: (*_VIEW_ALL, *_FIELD, "vehicles.reveal_owner_phone"),
 }
 
 STAFF_ROLES: Final = frozenset({Role.SYSADMIN, Role.COMMAND, Role.SQUAD_LEADER})
 """Roles whose members may log in to the back office."""
 
-OUR_APPS: Final = ("kernel", "org", "policy", "evidence", "vehicles")
+OUR_APPS: Final = (
+    "kernel",
+    "org",
+    "policy",
+    "evidence",
+    "vehicles",
+    "notifications",
+    "parking",
+    "stats",
+)

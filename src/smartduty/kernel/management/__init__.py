@@ -1,0 +1,1 @@
+"""Management commands of the kernel: the worker and its liveness check."""

@@ -1,0 +1,1 @@
+"""`run_worker` and `worker_heartbeat`."""

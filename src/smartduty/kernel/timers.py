@@ -1,0 +1,246 @@
+"""Durable deadlines: schedule, cancel and fire `kernel.Timer` rows.
+
+- Services call `schedule()` / `cancel()` inside the transaction of the decision that caused
+  them, so a deadline exists exactly when the state that needs it was committed.
+- Apps register a handler per timer kind in `ready()` with `register_timer_kind()`. A handler
+  takes the `Timer`, re-reads its subject and is idempotent: it does nothing if the subject
+  already left the state, else it calls the aggregate's `transition()`. It never sleeps and
+  makes no network calls (request a notification or enqueue a task instead).
+- The timer pump of `run_worker` calls `fire_next_due()` until it returns None: one timer per
+  transaction, claimed with `select_for_update(skip_locked=True)` (PostgreSQL: several workers
+  share the table; SQLite: `transaction_mode=IMMEDIATE` serialises the claims). The handler
+  runs in a savepoint; success marks the timer `done`, an error counts an attempt and pushes
+  `due_at` back by `backoff()`; after `MAX_ATTEMPTS` the timer is `failed` and
+  `kernel.events.timer_failed` is sent. A crash rolls everything back: the timer stays pending.
+
+Lateness (`fired_at - due_at`) is logged for every fired timer. After a retry `due_at` is the
+retry time, so lateness measures the pump, not the handler's failures.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from smartduty.kernel import audit
+from smartduty.kernel.events import timer_failed
+from smartduty.kernel.models import AuditEntry, Timer, TimerStatus
+from smartduty.kernel.registry import Registry, register_pump
+
+logger = logging.getLogger(__name__)
+
+TimerHandler = Callable[[Timer], None]
+"""A timer kind's handler: takes the Timer, returns nothing, idempotent."""
+
+MAX_ATTEMPTS = 8
+"""Failed runs before a timer is marked `failed`."""
+BACKOFF_BASE_SECONDS = 10
+BACKOFF_CAP_SECONDS = 600
+ERROR_MAX_CHARS = 2000
+
+TIMER_PUMP = "kernel.timers"
+"""Name of the pump that fires timers in `run_worker`."""
+HEARTBEAT_KIND = "kernel.heartbeat"
+"""Built-in no-op kind: proves the worker fires timers (liveness checks, worker tests)."""
+
+_KINDS: Registry[TimerHandler] = Registry("timer kind")
+
+
+def register_timer_kind(kind: str, handler: TimerHandler) -> None:
+    """Register the handler of a dotted timer kind (`parking.move_deadline`); from `ready()`."""
+    _KINDS.register(kind, handler)
+
+
+def timer_kinds() -> Registry[TimerHandler]:
+    """The registry of timer kinds (tests use `.override()` to add a kind for a block)."""
+    return _KINDS
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next run after `attempts` failures: 10 s · 2^(attempts-1), ≤ 10 min.
+
+    1 → 10 s, 2 → 20 s, 3 → 40 s … 7 → 600 s (the cap).
+    """
+    exponent = max(attempts, 1) - 1
+    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2**exponent, BACKOFF_CAP_SECONDS))
+
+
+def schedule(
+    *,
+    kind: str,
+    subject_type: str,
+    subject_id: str,
+    due_at: datetime,
+    dedupe_key: str | None = None,
+    policy_version: int | None = None,
+) -> Timer:
+    """Insert a pending timer in the caller's transaction and return it.
+
+    With a `dedupe_key`, a pending timer with the same key is returned unchanged instead of
+    inserting a second one (unique among pending timers, also under concurrency).
+    Raises `RuntimeError` outside `transaction.atomic()` and `LookupError` for a kind that no
+    app registered.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("timers.schedule() must run inside the caller's transaction.atomic()")
+    _KINDS.get(kind)
+    if timezone.is_naive(due_at):
+        raise ValueError("due_at must be timezone-aware")
+    timer = Timer(
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        due_at=due_at,
+        dedupe_key=dedupe_key,
+        policy_version=policy_version,
+    )
+    timer.full_clean(validate_constraints=False)
+    if dedupe_key is None:
+        timer.save()
+        return timer
+    existing = _pending_with_key(dedupe_key)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            timer.save()
+    except IntegrityError:
+        # another transaction inserted the same key between our read and our insert
+        existing = _pending_with_key(dedupe_key)
+        if existing is None:
+            raise
+        return existing
+    return timer
+
+
+def _pending_with_key(dedupe_key: str) -> Timer | None:
+    return Timer.objects.filter(dedupe_key=dedupe_key, status=TimerStatus.PENDING).first()
+
+
+def cancel(*, kind: str, subject_type: str, subject_id: str) -> int:
+    """Cancel the subject's pending timers of this kind; returns how many were cancelled.
+
+    Call it in the transaction that leaves the state the deadline belonged to.
+    """
+    return Timer.objects.filter(
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        status=TimerStatus.PENDING,
+    ).update(status=TimerStatus.CANCELLED)
+
+
+def fire_next_due(now: datetime | None = None) -> Timer | None:
+    """Fire the most overdue pending timer in one transaction; None when nothing is due."""
+    moment = now or timezone.now()
+    with transaction.atomic():
+        timer = (
+            Timer.objects.select_for_update(skip_locked=True)
+            .filter(status=TimerStatus.PENDING, due_at__lte=moment)
+            .order_by("due_at", "id")
+            .first()
+        )
+        if timer is None:
+            return None
+        _fire(timer, moment)
+    if timer.status == TimerStatus.DONE:
+        logger.info(
+            "timer fired kind=%s id=%s subject=%s:%s lateness_ms=%s",
+            timer.kind,
+            timer.pk,
+            timer.subject_type,
+            timer.subject_id,
+            timer.lateness_ms,
+        )
+    return timer
+
+
+def tick() -> bool:
+    """The timer pump's tick: fire one due timer; False when none was due."""
+    return fire_next_due() is not None
+
+
+def _fire(timer: Timer, moment: datetime) -> None:
+    handler = _KINDS.find(timer.kind)
+    try:
+        if handler is None:
+            raise LookupError(f"未注册的定时器类型 {timer.kind}")
+        with transaction.atomic():
+            handler(timer)
+    except Exception as exc:  # any handler error is recorded and retried
+        _record_failure(timer, exc, moment)
+        return
+    timer.status = TimerStatus.DONE
+    timer.fired_at = moment
+    timer.save(update_fields=["status", "fired_at"])
+
+
+def _record_failure(timer: Timer, exc: Exception, moment: datetime) -> None:
+    timer.attempts += 1
+    timer.last_error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX_CHARS]
+    if timer.attempts < MAX_ATTEMPTS:
+        timer.due_at = moment + backoff(timer.attempts)
+        timer.save(update_fields=["attempts", "last_error", "due_at"])
+        logger.warning(
+            "timer failed kind=%s id=%s attempt=%s retry_at=%s error=%s",
+            timer.kind,
+            timer.pk,
+            timer.attempts,
+            timer.due_at.isoformat(),
+            timer.last_error,
+        )
+        return
+    timer.status = TimerStatus.FAILED
+    timer.save(update_fields=["attempts", "last_error", "status"])
+    logger.error(
+        "timer gave up kind=%s id=%s attempts=%s error=%s",
+        timer.kind,
+        timer.pk,
+        timer.attempts,
+        timer.last_error,
+    )
+    try:
+        with transaction.atomic():
+            timer_failed.send(sender=Timer, timer=timer)
+    except Exception:
+        logger.exception("a timer_failed receiver raised; the timer stays failed")
+
+
+def _heartbeat(timer: Timer) -> None:
+    """Handler of `kernel.heartbeat`: one audit row per timer, however often it runs."""
+    object_id = str(timer.pk)
+    if AuditEntry.objects.filter(
+        action=HEARTBEAT_KIND, object_type="kernel.timer", object_id=object_id
+    ).exists():
+        return
+    audit.record(
+        actor=None,
+        action=HEARTBEAT_KIND,
+        object_type="kernel.timer",
+        object_id=object_id,
+        reason="后台 worker 心跳 / worker heartbeat",
+    )
+
+
+def schedule_heartbeat(*, delay: timedelta = timedelta(0)) -> Timer:
+    """Schedule a heartbeat timer `delay` from now (own transaction); see `worker_heartbeat`."""
+    with transaction.atomic():
+        return schedule(
+            kind=HEARTBEAT_KIND,
+            subject_type="kernel.worker",
+            subject_id="heartbeat",
+            due_at=timezone.now() + delay,
+        )
+
+
+def register_builtins() -> None:
+    """Register the kernel's own timer kind and the timer pump; idempotent.
+
+    Called by `run_worker` (and meant for `KernelConfig.ready()`).
+    """
+    register_timer_kind(HEARTBEAT_KIND, _heartbeat)
+    register_pump(TIMER_PUMP, tick, interval_s=1.0)

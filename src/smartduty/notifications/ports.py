@@ -1,0 +1,89 @@
+"""What the notifications app needs from the outside: a `Sender` per channel and vendor.
+
+Chinese SMS gateways only send pre-approved templates under a registered signature, so a
+message is never free text: it is a template code plus parameters. `rendered_text` travels
+along for adapters that need the final text (console, group bots) and for length checks.
+
+Adapters (`notifications/providers/`) raise only `RetryableSendError` (timeouts, throttling,
+5xx: try again later) or `PermanentSendError` (bad number, rejected template: give up), and
+treat `idempotency_key` (the delivery's `public_id`) as "send at most once": a repeat with a
+key they already accepted returns the earlier receipt. They never log a plain address; use
+`mask_address`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import ClassVar, Protocol
+
+from django.db import models
+
+from smartduty.kernel.crypto import mask_phone
+
+
+class Channel(models.TextChoices):
+    """How a message reaches its recipient."""
+
+    SMS = "sms", "短信"
+    APP_PUSH = "app_push", "App 通知"
+    GROUP_WEBHOOK = "group_webhook", "群机器人"
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """One message handed to a sender. `address` is plain here and only here."""
+
+    address: str = field(repr=False)
+    template_code: str
+    params: Mapping[str, str]
+    signature: str
+    rendered_text: str
+    idempotency_key: str
+
+    def __post_init__(self) -> None:
+        """Freeze the parameters too."""
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A provider's acceptance of a message."""
+
+    provider_message_id: str
+    accepted_at: datetime
+    duplicate: bool = False
+    """True when the provider had already accepted this idempotency key and did not resend."""
+
+
+class SendError(Exception):
+    """Base of the only errors a sender may raise."""
+
+
+class RetryableSendError(SendError):
+    """Temporary failure: the outbox tries again later with back-off."""
+
+
+class PermanentSendError(SendError):
+    """The message can never be sent as it is: the outbox marks the delivery failed."""
+
+
+class Sender(Protocol):
+    """A vendor (or console/test) adapter for one channel."""
+
+    channel: ClassVar[Channel]
+
+    def send(self, msg: OutboundMessage) -> Receipt:
+        """Hand the message over; idempotent on `msg.idempotency_key`."""
+        ...
+
+
+def mask_address(channel: str, address: str) -> str:
+    """What may be shown or logged of an address: masked phone, officer id, webhook tail."""
+    if channel == Channel.SMS:
+        return mask_phone(address)
+    if channel == Channel.GROUP_WEBHOOK:
+        return f"webhook…{address[-4:]}" if len(address) > 8 else "webhook…"
+    return address

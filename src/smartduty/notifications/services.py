@@ -1,0 +1,289 @@
+"""Outbox use cases: request a message, cancel it, and the claim/record steps of the pump.
+
+Domain code calls `request()` inside its own transaction; the row commits (or not) with the
+decision that needed the message, and nothing is sent inline. The outbox pump
+(`notifications.outbox`) then claims a due delivery with a lease (`claim_next_due`), sends it
+outside any transaction and records the outcome (`record_sent` / `record_failure`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from smartduty.kernel.crypto import encrypt_text
+from smartduty.kernel.errors import ValidationFailed
+from smartduty.notifications import templates
+from smartduty.notifications.addresses import normalise_address, recipient_digest
+from smartduty.notifications.events import delivery_failed, delivery_sent
+from smartduty.notifications.models import Delivery, DeliveryAttempt
+from smartduty.notifications.ports import Channel, Receipt, mask_address
+from smartduty.notifications.providers import find_sender
+from smartduty.notifications.states import AttemptOutcome, DeliveryStatus
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LEASE_SECONDS = 60
+"""How long a claimed delivery is ours; a sender must time out well before (httpx timeouts).
+
+`settings.NOTIFICATIONS_LEASE_SECONDS` overrides it (the worker crash tests use 2 s)."""
+MAX_ATTEMPTS = 6
+"""Send attempts before a retryable failure becomes final."""
+BACKOFF_BASE_SECONDS = 5
+BACKOFF_CAP_SECONDS = 300
+ERROR_MAX_CHARS = 2000
+
+
+def lease() -> timedelta:
+    """The lease a worker takes on a delivery it is about to send."""
+    seconds = getattr(settings, "NOTIFICATIONS_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
+    return timedelta(seconds=seconds)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try after `attempts` tries: 5 s · 2^(attempts-1), ≤ 5 min."""
+    exponent = max(attempts, 1) - 1
+    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2**exponent, BACKOFF_CAP_SECONDS))
+
+
+def request(
+    *,
+    channel: Channel | str,
+    address: str,
+    template_code: str,
+    params: Mapping[str, str],
+    signature: str,
+    subject_type: str,
+    subject_id: str,
+    dedupe_key: str | None = None,
+    provider: str = "console",
+    not_before: datetime | None = None,
+) -> Delivery:
+    """Queue one templated message, in the caller's transaction; nothing is sent here.
+
+    Validates the template, parameters, signature and address (`ValidationFailed`), renders
+    the text, stores the address encrypted with a masked copy, and returns the `pending`
+    delivery. With a `dedupe_key` that already exists, the existing delivery is returned and
+    no second message is queued. `not_before` delays the first send (quiet hours).
+    """
+    channel = Channel(channel)
+    template = templates.get_template(template_code)
+    if template.channel != channel:
+        raise ValidationFailed(f"模板 {template_code} 不适用于{channel.label}渠道")
+    if find_sender(channel=channel, name=provider) is None:
+        raise ValidationFailed(f"未配置的{channel.label}发送通道：{provider}")
+    normalised = normalise_address(channel, address)
+    rendered = templates.render(template_code, params, signature)
+    if dedupe_key is not None:
+        existing = _with_key(dedupe_key)
+        if existing is not None:
+            return existing
+    delivery = Delivery(
+        channel=channel,
+        recipient_encrypted=encrypt_text(normalised),
+        recipient_masked=mask_address(channel, normalised),
+        recipient_digest=recipient_digest(channel, normalised),
+        template_code=template_code,
+        params=dict(params),
+        signature=signature,
+        rendered_text=rendered,
+        provider=provider,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        dedupe_key=dedupe_key,
+        next_attempt_at=not_before or timezone.now(),
+    )
+    delivery.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            delivery.save()
+    except IntegrityError:
+        # another transaction queued the same key between our read and our insert
+        existing = _with_key(dedupe_key) if dedupe_key is not None else None
+        if existing is None:
+            raise
+        return existing
+    return delivery
+
+
+def _with_key(dedupe_key: str) -> Delivery | None:
+    return Delivery.objects.filter(dedupe_key=dedupe_key).first()
+
+
+def cancel_pending(*, subject_type: str, subject_id: str) -> int:
+    """Cancel the subject's deliveries that no worker has claimed yet; returns how many."""
+    return Delivery.objects.filter(
+        subject_type=subject_type, subject_id=str(subject_id), status=DeliveryStatus.PENDING
+    ).update(status=DeliveryStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A delivery this worker holds a lease on, and the attempt row recording the try."""
+
+    delivery: Delivery
+    attempt_id: int
+
+
+def claim_next_due(now: datetime | None = None) -> Claim | None:
+    """Lease the next due delivery in a short transaction; None when nothing is due.
+
+    Expired leases come first: their worker died mid-send, so they are sent again (the
+    provider deduplicates on the idempotency key). A delivery whose worker died on every one
+    of its `MAX_ATTEMPTS` tries is marked failed instead of being tried again.
+    """
+    moment = now or timezone.now()
+    while True:
+        with transaction.atomic():
+            delivery, reclaimed = _lock_next_due(moment)
+            if delivery is None:
+                return None
+            if reclaimed:
+                _expire_lease(delivery, moment)
+            if reclaimed and delivery.attempts >= MAX_ATTEMPTS:
+                _finish(delivery, DeliveryStatus.FAILED, moment, error="多次发送中断，已放弃")
+                continue
+            delivery.status = DeliveryStatus.SENDING
+            delivery.lease_until = moment + lease()
+            delivery.attempts += 1
+            delivery.save(update_fields=["status", "lease_until", "attempts"])
+            attempt = DeliveryAttempt.objects.create(delivery=delivery, started_at=moment)
+            return Claim(delivery=delivery, attempt_id=attempt.pk)
+
+
+def _lock_next_due(moment: datetime) -> tuple[Delivery | None, bool]:
+    rows = Delivery.objects.select_for_update(skip_locked=True)
+    expired = (
+        rows.filter(status=DeliveryStatus.SENDING, lease_until__lte=moment)
+        .order_by("lease_until", "id")
+        .first()
+    )
+    if expired is not None:
+        return expired, True
+    due = (
+        rows.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=moment)
+        .order_by("next_attempt_at", "id")
+        .first()
+    )
+    return due, False
+
+
+def _expire_lease(delivery: Delivery, moment: datetime) -> None:
+    logger.warning(
+        "delivery lease expired id=%s attempts=%s: its worker stopped mid-send; reclaiming",
+        delivery.public_id,
+        delivery.attempts,
+    )
+    DeliveryAttempt.objects.filter(delivery=delivery, outcome=AttemptOutcome.IN_PROGRESS).update(
+        outcome=AttemptOutcome.LEASE_EXPIRED,
+        finished_at=moment,
+        error="租约过期：worker 在发送过程中中断",
+    )
+
+
+def record_sent(claim: Claim, receipt: Receipt, now: datetime | None = None) -> Delivery | None:
+    """Record a provider's acceptance; sends `delivery_sent`. None if the lease was lost."""
+    moment = now or timezone.now()
+    with transaction.atomic():
+        _close_attempt(claim, AttemptOutcome.SENT, moment, message_id=receipt.provider_message_id)
+        delivery = _still_ours(claim)
+        if delivery is None:
+            return None
+        delivery.provider_message_id = receipt.provider_message_id
+        _finish(delivery, DeliveryStatus.SENT, moment)
+    logger.info(
+        "delivery sent id=%s channel=%s to=%s provider=%s attempts=%s duplicate=%s",
+        delivery.public_id,
+        delivery.channel,
+        delivery.recipient_masked,
+        delivery.provider,
+        delivery.attempts,
+        receipt.duplicate,
+    )
+    return delivery
+
+
+def record_failure(
+    claim: Claim, error: str, *, retryable: bool, now: datetime | None = None
+) -> Delivery | None:
+    """Record a failed try: back off and retry, or give up (`delivery_failed`).
+
+    A retryable failure becomes final after `MAX_ATTEMPTS` tries. None if the lease was lost.
+    """
+    moment = now or timezone.now()
+    error = error[:ERROR_MAX_CHARS]
+    with transaction.atomic():
+        delivery = _still_ours(claim)
+        will_retry = retryable and (delivery is None or delivery.attempts < MAX_ATTEMPTS)
+        outcome = AttemptOutcome.RETRY if will_retry else AttemptOutcome.FAILED
+        _close_attempt(claim, outcome, moment, error=error)
+        if delivery is None:
+            return None
+        if not will_retry:
+            _finish(delivery, DeliveryStatus.FAILED, moment, error=error)
+            return delivery
+        delivery.status = DeliveryStatus.PENDING
+        delivery.lease_until = None
+        delivery.last_error = error
+        delivery.next_attempt_at = moment + backoff(delivery.attempts)
+        delivery.save(update_fields=["status", "lease_until", "last_error", "next_attempt_at"])
+    logger.warning(
+        "delivery retry id=%s attempts=%s next_attempt_at=%s error=%s",
+        delivery.public_id,
+        delivery.attempts,
+        delivery.next_attempt_at.isoformat(),
+        error,
+    )
+    return delivery
+
+
+def _still_ours(claim: Claim) -> Delivery | None:
+    """The locked delivery if our lease still holds (no other worker reclaimed it)."""
+    delivery = Delivery.objects.select_for_update().get(pk=claim.delivery.pk)
+    if delivery.status == DeliveryStatus.SENDING and delivery.attempts == claim.delivery.attempts:
+        return delivery
+    logger.warning("delivery lease lost id=%s; another worker took it over", delivery.public_id)
+    return None
+
+
+def _close_attempt(
+    claim: Claim,
+    outcome: AttemptOutcome,
+    moment: datetime,
+    *,
+    error: str = "",
+    message_id: str = "",
+) -> None:
+    DeliveryAttempt.objects.filter(pk=claim.attempt_id).update(
+        outcome=outcome, finished_at=moment, error=error, provider_message_id=message_id
+    )
+
+
+def _finish(
+    delivery: Delivery, status: DeliveryStatus, moment: datetime, *, error: str = ""
+) -> None:
+    """Save a terminal status and tell the other apps (inside the current transaction)."""
+    delivery.status = status
+    delivery.lease_until = None
+    if status == DeliveryStatus.SENT:
+        delivery.sent_at = moment
+        delivery.last_error = ""
+        signal = delivery_sent
+    else:
+        delivery.last_error = error
+        signal = delivery_failed
+        logger.error("delivery failed id=%s error=%s", delivery.public_id, error)
+    delivery.save(
+        update_fields=["status", "lease_until", "sent_at", "last_error", "provider_message_id"]
+    )
+    try:
+        with transaction.atomic():
+            signal.send(sender=Delivery, delivery=delivery)
+    except Exception:
+        logger.exception("a %s receiver raised; the delivery keeps its status", status)

@@ -1,0 +1,213 @@
+"""Parking endpoints: the whole loop from photo to closed case."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Query, Router, Status, UploadedFile
+
+from smartduty.kernel.errors import NotFound, ValidationFailed
+from smartduty.org.auth import principal_of
+from smartduty.org.models import Officer
+from smartduty.org.selectors import find_officer_for_user, get_district
+from smartduty.parking import notices, selectors, services
+from smartduty.parking.models import ParkingReport, ParkingTransition
+from smartduty.parking.schemas import (
+    ClosePhotoIn,
+    NoticeIn,
+    PlateIn,
+    RecheckIn,
+    ReportCreateIn,
+    ReportFilter,
+    ReportOut,
+    TransitionIn,
+    TransitionOut,
+)
+from smartduty.parking.states import NoticeLayout, RecheckOutcome
+
+router = Router(tags=["parking"])
+
+
+def _officer(request: HttpRequest) -> Officer:
+    principal = principal_of(request)
+    officer = (
+        find_officer_for_user(user_id=principal.user_id) if principal.user_id is not None else None
+    )
+    if officer is None:
+        raise ValidationFailed("当前账号未绑定执法人员，不能办理违停")
+    return officer
+
+
+def _report(request: HttpRequest, public_id: UUID) -> ParkingReport:
+    return selectors.get_report(principal=principal_of(request), public_id=public_id)
+
+
+@router.post("/parking-reports", response={200: ReportOut, 201: ReportOut})
+def create_report(
+    request: HttpRequest, file: File[UploadedFile], form: Form[ReportCreateIn]
+) -> Status[ParkingReport]:
+    """Report an illegally parked car with its photo. With `plate`, the owner is texted at once.
+
+    Repeating a request with the same `idempotency_key` returns the first report (200).
+    """
+    principal = principal_of(request)
+    officer = _officer(request)
+    district = (
+        get_district(principal=principal, public_id=form.district_id)
+        if form.district_id
+        else officer.unit.district
+    )
+    result = services.report_illegal_parking(
+        principal=principal,
+        officer=officer,
+        district=district,
+        photo=file,
+        filename=file.name or "photo",
+        plate=form.plate,
+        plate_read=form.plate_read,
+        plate_confidence=form.plate_confidence,
+        place=form.place,
+        lat=form.lat,
+        lon=form.lon,
+        accuracy_m=form.accuracy_m,
+        idempotency_key=form.idempotency_key,
+    )
+    report = selectors.get_report(principal=principal, public_id=result.report.public_id)
+    return Status(201 if result.created else 200, report)
+
+
+@router.get("/parking-reports", response=list[ReportOut])
+def list_reports(request: HttpRequest, filters: Query[ReportFilter]) -> list[ParkingReport]:
+    """Reports of my subtree, newest first (`mine=true`: only my own)."""
+    principal = principal_of(request)
+    officer_id = principal.officer_id if filters.mine else None
+    qs = selectors.list_reports(
+        principal=principal, status=filters.status, mine_officer_id=officer_id
+    )
+    return list(qs[: filters.limit])
+
+
+@router.get("/parking-reports/{public_id}", response=ReportOut)
+def get_report(request: HttpRequest, public_id: UUID) -> ParkingReport:
+    """One report."""
+    return _report(request, public_id)
+
+
+@router.post("/parking-reports/{public_id}/plate", response=ReportOut)
+def confirm_plate(request: HttpRequest, public_id: UUID, payload: PlateIn) -> ParkingReport:
+    """Confirm or correct the plate; this texts the owner (or marks duplicate / owner unknown)."""
+    principal = principal_of(request)
+    services.confirm_plate(
+        principal=principal,
+        actor=request.user,
+        report=_report(request, public_id),
+        plate=payload.plate,
+        expected_version=payload.version,
+    )
+    return _report(request, public_id)
+
+
+@router.post("/parking-reports/{public_id}/transitions", response=ReportOut)
+def create_transition(
+    request: HttpRequest, public_id: UUID, payload: TransitionIn
+) -> ParkingReport:
+    """Request a status change: `confirm_moved` (car gone early) or `void` (中队长 only)."""
+    services.apply_officer_action(
+        principal=principal_of(request),
+        actor=request.user,
+        report=_report(request, public_id),
+        action=payload.action,
+        reason=payload.reason,
+        expected_version=payload.version,
+    )
+    return _report(request, public_id)
+
+
+@router.post("/parking-reports/{public_id}/recheck", response=ReportOut)
+def recheck(
+    request: HttpRequest, public_id: UUID, file: File[UploadedFile], form: Form[RecheckIn]
+) -> ParkingReport:
+    """Second photo at the place: `gone` → 劝离成功; `still_there` → a notice is issued."""
+    try:
+        outcome = RecheckOutcome(form.outcome)
+    except ValueError as exc:
+        raise ValidationFailed("复查结果只能是 gone（已驶离）或 still_there（仍在原处）") from exc
+    services.recheck(
+        principal=principal_of(request),
+        officer=_officer(request),
+        report=_report(request, public_id),
+        photo=file,
+        filename=file.name or "recheck",
+        outcome=outcome,
+        plate_read=form.plate_read,
+        lat=form.lat,
+        lon=form.lon,
+        accuracy_m=form.accuracy_m,
+        expected_version=form.version,
+    )
+    return _report(request, public_id)
+
+
+@router.post("/parking-reports/{public_id}/notice", response=ReportOut)
+def issue_notice(request: HttpRequest, public_id: UUID, payload: NoticeIn) -> ParkingReport:
+    """Owner unknown: issue the notice directly."""
+    services.post_notice_without_owner(
+        principal=principal_of(request),
+        officer=_officer(request),
+        report=_report(request, public_id),
+        expected_version=payload.version,
+    )
+    return _report(request, public_id)
+
+
+@router.get(
+    "/parking-reports/{public_id}/notice.pdf",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "文明停车提示单 PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def get_notice_pdf(request: HttpRequest, public_id: UUID, layout: str = "a6") -> HttpResponse:
+    """The printable notice (`layout=a6` or `thermal80`) with embedded CJK font and QR code."""
+    report = _report(request, public_id)
+    try:
+        chosen = NoticeLayout(layout)
+    except ValueError as exc:
+        raise ValidationFailed("版式只能是 a6 或 thermal80") from exc
+    notice = selectors.find_notice(report=report)
+    if notice is None:
+        raise NotFound("该上报尚未开具提示单")
+    pdf = notices.render(report=report, notice=notice, layout=chosen)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{notice.number}.pdf"'
+    return response
+
+
+@router.post("/parking-reports/{public_id}/notice-photo", response=ReportOut)
+def close_with_photo(
+    request: HttpRequest, public_id: UUID, file: File[UploadedFile], form: Form[ClosePhotoIn]
+) -> ParkingReport:
+    """Photo of the posted notice: closes the case."""
+    services.close_with_notice_photo(
+        principal=principal_of(request),
+        officer=_officer(request),
+        report=_report(request, public_id),
+        photo=file,
+        filename=file.name or "notice",
+        lat=form.lat,
+        lon=form.lon,
+        accuracy_m=form.accuracy_m,
+        expected_version=form.version,
+    )
+    return _report(request, public_id)
+
+
+@router.get("/parking-reports/{public_id}/timeline", response=list[TransitionOut])
+def get_timeline(request: HttpRequest, public_id: UUID) -> list[ParkingTransition]:
+    """Every step of the case: who, when, what, why."""
+    return list(selectors.list_timeline(report=_report(request, public_id)))

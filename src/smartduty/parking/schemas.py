@@ -1,0 +1,184 @@
+"""API schemas of the parking app."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.utils import timezone
+from ninja import Schema
+from pydantic import Field
+
+from smartduty.kernel.fsm import allowed_actions
+from smartduty.parking.states import ALLOWED, SYSTEM_ACTIONS, Action, Status
+
+
+class ReportOut(Schema):
+    """A parking report as the officer app and the command centre see it."""
+
+    public_id: UUID
+    version: int
+    status: str
+    status_label: str
+    plate: str
+    plate_read: str
+    plate_confidence: float | None
+    is_plate_edited: bool
+    place: str
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
+    district_id: UUID
+    district: str
+    unit: str
+    reported_by: str
+    reported_by_badge: str
+    created_at: datetime
+    owner_notified_at: datetime | None
+    deadline_at: datetime | None
+    seconds_left: int | None = Field(description="距挪车截止的秒数（仅待挪车时）")
+    moved_at: datetime | None
+    recheck_at: datetime | None
+    recheck_outcome: str
+    recheck_distance_m: float | None
+    recheck_warnings: list[str]
+    notice_number: str | None
+    notice_posted_at: datetime | None
+    closed_at: datetime | None
+    void_reason: str
+    duplicate_of: UUID | None
+    photo_url: str
+    allowed_actions: list[str]
+
+    @staticmethod
+    def resolve_status_label(obj: Any) -> str:
+        return str(Status(obj.status).label)
+
+    @staticmethod
+    def resolve_district_id(obj: Any) -> UUID:
+        return obj.district.public_id  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_district(obj: Any) -> str:
+        return str(obj.district.name)
+
+    @staticmethod
+    def resolve_unit(obj: Any) -> str:
+        return str(obj.unit.name)
+
+    @staticmethod
+    def resolve_reported_by(obj: Any) -> str:
+        return str(obj.reported_by.name)
+
+    @staticmethod
+    def resolve_reported_by_badge(obj: Any) -> str:
+        return str(obj.reported_by.badge_number)
+
+    @staticmethod
+    def resolve_seconds_left(obj: Any) -> int | None:
+        if obj.status != Status.AWAITING_MOVE or obj.deadline_at is None:
+            return None
+        return max(0, int((obj.deadline_at - timezone.now()).total_seconds()))
+
+    @staticmethod
+    def resolve_notice_number(obj: Any) -> str | None:
+        notice = getattr(obj, "notice", None) if hasattr(obj, "notice") else None
+        return notice.number if notice is not None else None
+
+    @staticmethod
+    def resolve_duplicate_of(obj: Any) -> UUID | None:
+        return obj.duplicate_of.public_id if obj.duplicate_of_id else None
+
+    @staticmethod
+    def resolve_photo_url(obj: Any) -> str:
+        return f"/api/v1/photos/{obj.photo.public_id}/display"
+
+    @staticmethod
+    def resolve_allowed_actions(obj: Any) -> list[str]:
+        return [
+            str(a) for a in allowed_actions(ALLOWED, obj.status) if Action(a) not in SYSTEM_ACTIONS
+        ]
+
+
+class ReportFilter(Schema):
+    """Query parameters of the report list."""
+
+    status: str | None = None
+    mine: bool = Field(default=False, description="只看我上报的")
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class PlateIn(Schema):
+    """The plate as the officer confirms or corrects it."""
+
+    plate: str = Field(min_length=2, max_length=16)
+    version: int | None = None
+
+
+class TransitionIn(Schema):
+    """A requested status change (confirm_moved, void)."""
+
+    action: Action
+    version: int | None = None
+    reason: str = Field(default="", max_length=200)
+
+
+class NoticeIn(Schema):
+    """Issue a notice directly (owner unknown)."""
+
+    version: int | None = None
+
+
+class TransitionOut(Schema):
+    """One step of a report's timeline."""
+
+    at: datetime
+    action: str
+    from_status: str
+    to_status: str
+    to_status_label: str
+    actor: str
+    reason: str
+
+    @staticmethod
+    def resolve_actor(obj: Any) -> str:
+        return str(obj.actor_name)
+
+    @staticmethod
+    def resolve_to_status_label(obj: Any) -> str:
+        return str(Status(obj.to_status).label)
+
+
+class ReportCreateIn(Schema):
+    """Form fields sent with the scene photo."""
+
+    district_id: UUID | None = Field(default=None, description="默认为上报人员所属辖区")
+    plate: str = Field(default="", max_length=16, description="已确认的车牌（填写则立即通知车主）")
+    plate_read: str = Field(default="", max_length=16, description="识别结果（供比对是否人工修改）")
+    plate_confidence: float | None = Field(default=None, ge=0, le=1)
+    place: str = Field(default="", max_length=60)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    accuracy_m: float | None = Field(default=None, ge=0)
+    idempotency_key: str | None = Field(default=None, min_length=8, max_length=64)
+
+
+class RecheckIn(Schema):
+    """Form fields sent with the re-check photo."""
+
+    outcome: str = Field(description="gone（已驶离）或 still_there（仍在原处）")
+    plate_read: str = Field(default="", max_length=16)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    accuracy_m: float | None = Field(default=None, ge=0)
+    version: int | None = None
+
+
+class ClosePhotoIn(Schema):
+    """Form fields sent with the photo of the posted notice."""
+
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    accuracy_m: float | None = Field(default=None, ge=0)
+    version: int | None = None

@@ -1,0 +1,496 @@
+"""Parking use cases: report, confirm plate, notify owner, deadline, re-check, notice, close.
+
+Every status change goes through `transition()`, which locks the row, checks the version and
+the transition table (`states.ALLOWED`), appends a `ParkingTransition`, and — in the same
+transaction — schedules or cancels the move deadline and queues messages in the outbox.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import IO, Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import transaction
+from django.utils import timezone
+
+from smartduty.evidence import services as evidence
+from smartduty.evidence.models import Photo
+from smartduty.evidence.states import PhotoKind
+from smartduty.kernel import fsm, timers
+from smartduty.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from smartduty.kernel.scoping import Principal
+from smartduty.notifications import services as outbox
+from smartduty.notifications.ports import Channel
+from smartduty.notifications.templates import APP_NOTICE, format_window
+from smartduty.org.models import District, Officer
+from smartduty.parking import shortlinks, sms
+from smartduty.parking.models import NoticeSequence, ParkingNotice, ParkingReport, ParkingTransition
+from smartduty.parking.selectors import find_open_report_for_plate, find_report_by_idempotency_key
+from smartduty.parking.states import ALLOWED, SYSTEM_ACTIONS, Action, RecheckOutcome, Status
+from smartduty.policy.selectors import get_effective_policy
+from smartduty.vehicles.plates import normalize_plate, parse_plate
+from smartduty.vehicles.selectors import get_owner_lookup
+
+MOVE_DEADLINE = "parking.move_deadline"
+SUBJECT = "parking.report"
+RECHECK_DISTANCE_WARN_M = 50.0
+Actor = User | AnonymousUser | None
+
+
+def _actor_name(actor: Actor) -> str:
+    if actor is None or not actor.is_authenticated:
+        return "系统"
+    officer = getattr(actor, "officer", None)
+    return f"{officer.name}（{officer.badge_number}）" if officer else actor.get_username()
+
+
+def transition(
+    report: ParkingReport,
+    action: Action,
+    *,
+    actor: Actor,
+    reason: str = "",
+    expected_version: int | None = None,
+    changes: dict[str, Any] | None = None,
+) -> ParkingReport:
+    """Move a report along `states.ALLOWED`; the one place that changes `status`.
+
+    Side effects in the same transaction: the move deadline is scheduled on entering
+    `awaiting_move` and cancelled on leaving it; the transition is logged.
+    """
+    with transaction.atomic():
+        step = fsm.apply_transition(
+            ParkingReport,
+            report.pk,
+            action,
+            allowed=ALLOWED,
+            expected_version=expected_version,
+            changes=changes,
+        )
+        obj = step.obj
+        ParkingTransition.objects.create(
+            report=obj,
+            action=action,
+            from_status=step.from_status,
+            to_status=step.to_status,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor_name=_actor_name(actor),
+            reason=reason[:200],
+        )
+        if step.from_status == Status.AWAITING_MOVE:
+            timers.cancel(kind=MOVE_DEADLINE, subject_type=SUBJECT, subject_id=str(obj.pk))
+        if step.to_status == Status.AWAITING_MOVE:
+            assert obj.deadline_at is not None  # noqa: S101 - set by notify_owner's changes
+            timers.schedule(
+                kind=MOVE_DEADLINE,
+                subject_type=SUBJECT,
+                subject_id=str(obj.pk),
+                due_at=obj.deadline_at,
+                dedupe_key=f"{MOVE_DEADLINE}:{obj.pk}",
+                policy_version=obj.policy_version,
+            )
+    return obj
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """A created report and whether it was new (False: the idempotency key was seen before)."""
+
+    report: ParkingReport
+    created: bool
+
+
+def report_illegal_parking(
+    *,
+    principal: Principal,
+    officer: Officer,
+    district: District,
+    photo: bytes | IO[bytes],
+    filename: str,
+    plate: str = "",
+    plate_read: str = "",
+    plate_confidence: float | None = None,
+    place: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    accuracy_m: float | None = None,
+    idempotency_key: str | None = None,
+) -> ReportResult:
+    """Create a report from a photo. With a confirmed `plate`, the owner is notified at once.
+
+    The same `idempotency_key` (an offline phone retrying) returns the first report unchanged.
+    """
+    if not principal.has_perm("parking.report_parking"):
+        raise PermissionDenied("您没有上报违停的权限")
+    if idempotency_key:
+        existing = find_report_by_idempotency_key(key=idempotency_key)
+        if existing is not None:
+            if existing.reported_by_id != officer.pk:
+                raise ValidationFailed("幂等键已被其他人员使用")
+            return ReportResult(existing, created=False)
+    read = normalize_plate(plate_read) if plate_read else ""
+    with transaction.atomic():
+        stored = evidence.store_photo(
+            principal=principal,
+            officer=officer,
+            district=district,
+            data=photo,
+            filename=filename,
+            client_lat=lat,
+            client_lon=lon,
+            client_accuracy_m=accuracy_m,
+            place=place,
+            kind=PhotoKind.SCENE,
+        )
+        report = ParkingReport(
+            district=district,
+            unit=officer.unit,
+            reported_by=officer,
+            idempotency_key=idempotency_key or None,
+            plate_read=read,
+            plate_confidence=plate_confidence,
+            place=place.strip()[:60],
+            lat=lat if lat is not None else stored.exif_lat,
+            lon=lon if lon is not None else stored.exif_lon,
+            accuracy_m=accuracy_m,
+            photo=stored,
+        )
+        report.full_clean(exclude=["photo", "district", "unit", "reported_by"])
+        report.save()
+        ParkingTransition.objects.create(
+            report=report,
+            action="report",
+            to_status=Status.REPORTED,
+            actor=_user_of(officer),
+            actor_name=_actor_name(_user_of(officer)),
+            reason="拍照上报",
+        )
+        if plate:
+            report = confirm_plate(
+                principal=principal, actor=_user_of(officer), report=report, plate=plate
+            )
+    return ReportResult(report, created=True)
+
+
+def _user_of(officer: Officer) -> User:
+    return officer.user
+
+
+def confirm_plate(
+    *,
+    principal: Principal,
+    actor: Actor,
+    report: ParkingReport,
+    plate: str,
+    expected_version: int | None = None,
+) -> ParkingReport:
+    """Fix the plate (flagged when it differs from the reading) and start the owner contact.
+
+    Same plate with an open report inside the duplicate window → `duplicate` (no second SMS);
+    no registry entry → `owner_unknown`; otherwise the owner SMS is queued and the deadline set.
+    """
+    if not principal.covers(report.district.path):
+        raise NotFound()
+    info = parse_plate(plate)
+    with transaction.atomic():
+        locked = ParkingReport.objects.select_for_update().get(pk=report.pk)
+        if locked.status != Status.REPORTED:
+            raise fsm.InvalidTransition("车牌只能在上报后、通知车主前确认")
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict(f"记录已被他人修改（当前版本 {locked.version}），请刷新后重试")
+        edited = bool(locked.plate_read) and locked.plate_read != info.text
+        policy = get_effective_policy(district=locked.district)
+        since = timezone.now() - timedelta(seconds=policy.duplicate_window_seconds)
+        original = find_open_report_for_plate(plate=info.text, since=since, exclude_pk=locked.pk)
+        base = {"plate": info.text, "is_plate_edited": edited or not locked.plate_read}
+        if original is not None:
+            return transition(
+                locked,
+                Action.MARK_DUPLICATE,
+                actor=actor,
+                reason=f"与 {original.created_at:%H:%M} 的上报重复，未再次发送短信",
+                changes={**base, "duplicate_of": original},
+            )
+        contact = get_owner_lookup().lookup(info.text)
+        if contact is None:
+            return transition(
+                locked,
+                Action.MARK_OWNER_UNKNOWN,
+                actor=actor,
+                reason="车辆登记库中无此车牌，请直接张贴提示单",
+                changes=base,
+            )
+        now = timezone.now()
+        deadline = now + timedelta(seconds=policy.move_window_seconds)
+        moved = transition(
+            locked,
+            Action.NOTIFY_OWNER,
+            actor=actor,
+            reason=(
+                f"已向车主 {contact.masked} 发送挪车短信，"
+                f"时限 {format_window(policy.move_window_seconds)}"
+            ),
+            changes={
+                **base,
+                "owner_notified_at": now,
+                "deadline_at": deadline,
+                "policy_version": policy.version or None,
+                "move_window_seconds": policy.move_window_seconds,
+            },
+        )
+        params = sms.move_car_params(
+            plate=info.text,
+            place=moved.place or moved.district.name,
+            seen_at=moved.created_at,
+            window_seconds=policy.move_window_seconds,
+            link=shortlinks.owner_link(moved.owner_code),
+            signature=policy.sms_signature,
+        )
+        outbox.request(
+            channel=Channel.SMS,
+            address=contact.phone,
+            template_code=policy.sms_template_code,
+            params=params,
+            signature=policy.sms_signature,
+            subject_type=SUBJECT,
+            subject_id=str(moved.pk),
+            dedupe_key=f"parking:{moved.pk}:owner_sms",
+            provider=policy.sms_provider,
+        )
+    return moved
+
+
+def handle_move_deadline(*, report_id: int) -> None:
+    """Timer handler body: the window passed; ask the reporting unit for a re-check.
+
+    Idempotent: a report that already left `awaiting_move` is left alone.
+    """
+    with transaction.atomic():
+        report = ParkingReport.objects.select_for_update().filter(pk=report_id).first()
+        if report is None or report.status != Status.AWAITING_MOVE:
+            return
+        report = transition(
+            report, Action.DEADLINE_LAPSED, actor=None, reason="挪车时限已到，请复查"
+        )
+        outbox.request(
+            channel=Channel.APP_PUSH,
+            address=str(report.unit.public_id),
+            template_code=APP_NOTICE,
+            params={
+                "title": "违停待复查",
+                "body": f"{report.plate} {(report.place or report.district.name)[:12]} 时限已到",
+            },
+            signature="智慧勤务",
+            subject_type=SUBJECT,
+            subject_id=str(report.pk),
+            dedupe_key=f"parking:{report.pk}:recheck_due",
+        )
+
+
+def apply_officer_action(
+    *,
+    principal: Principal,
+    actor: Actor,
+    report: ParkingReport,
+    action: Action,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> ParkingReport:
+    """Transitions requested by people (confirm moved, void). System actions are refused."""
+    if action in SYSTEM_ACTIONS:
+        raise ValidationFailed("该操作由系统自动执行，不能手动提交")
+    if action in (Action.POST_NOTICE, Action.CLOSE):
+        raise ValidationFailed("请通过复查或贴单照片接口完成此操作")
+    if not principal.covers(report.district.path):
+        raise NotFound()
+    changes: dict[str, Any] = {}
+    if action == Action.VOID:
+        if not principal.has_perm("parking.void_parkingreport"):
+            raise PermissionDenied("作废违停上报需中队长审批")
+        if len(reason.strip()) < 2:
+            raise ValidationFailed("请填写作废原因")
+        changes["void_reason"] = reason.strip()[:200]
+    elif action == Action.CONFIRM_MOVED:
+        changes["moved_at"] = timezone.now()
+    return transition(
+        report,
+        action,
+        actor=actor,
+        reason=reason,
+        expected_version=expected_version,
+        changes=changes,
+    )
+
+
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def _position(photo: Photo, lat: float | None, lon: float | None) -> tuple[float, float] | None:
+    if lat is not None and lon is not None:
+        return lat, lon
+    if photo.client_lat is not None and photo.client_lon is not None:
+        return photo.client_lat, photo.client_lon
+    if photo.exif_lat is not None and photo.exif_lon is not None:
+        return photo.exif_lat, photo.exif_lon
+    return None
+
+
+def recheck(
+    *,
+    principal: Principal,
+    officer: Officer,
+    report: ParkingReport,
+    photo: bytes | IO[bytes],
+    filename: str,
+    outcome: RecheckOutcome,
+    plate_read: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    accuracy_m: float | None = None,
+    expected_version: int | None = None,
+) -> ParkingReport:
+    """Second photo at the place. Gone → `moved`; still there → a numbered notice is issued.
+
+    When still there, the plate read on the re-check photo and the distance between the two
+    photos are compared with the first report; mismatches are stored as warnings.
+    """
+    if not principal.covers(report.district.path):
+        raise NotFound()
+    with transaction.atomic():
+        stored = evidence.store_photo(
+            principal=principal,
+            officer=officer,
+            district=report.district,
+            data=photo,
+            filename=filename,
+            client_lat=lat,
+            client_lon=lon,
+            client_accuracy_m=accuracy_m,
+            place=report.place,
+            kind=PhotoKind.RECHECK,
+        )
+        now = timezone.now()
+        changes: dict[str, Any] = {
+            "recheck_photo": stored,
+            "recheck_at": now,
+            "recheck_outcome": outcome,
+        }
+        warnings: list[str] = []
+        here = _position(stored, lat, lon)
+        if here is not None and report.lat is not None and report.lon is not None:
+            distance = _distance_m(report.lat, report.lon, here[0], here[1])
+            changes["recheck_distance_m"] = round(distance, 1)
+            if outcome == RecheckOutcome.STILL_THERE and distance > RECHECK_DISTANCE_WARN_M:
+                warnings.append(f"两次拍摄位置相距约 {distance:.0f} 米，请确认是否为同一车辆")
+        if outcome == RecheckOutcome.STILL_THERE and plate_read:
+            read = normalize_plate(plate_read)
+            if read != report.plate:
+                warnings.append(f"复查照片识别车牌 {read} 与上报车牌 {report.plate} 不一致")
+        changes["recheck_warnings"] = warnings
+        actor = _user_of(officer)
+        if outcome == RecheckOutcome.GONE:
+            changes["moved_at"] = now
+            return transition(
+                report,
+                Action.CONFIRM_MOVED,
+                actor=actor,
+                reason="复查：车辆已驶离",
+                expected_version=expected_version,
+                changes=changes,
+            )
+        changes["notice_posted_at"] = now
+        updated = transition(
+            report,
+            Action.POST_NOTICE,
+            actor=actor,
+            reason="复查：车辆仍在原处，开具文明停车提示单"
+            + ("；" + "；".join(warnings) if warnings else ""),
+            expected_version=expected_version,
+            changes=changes,
+        )
+        _issue_notice(report=updated, officer=officer, at=now)
+    return updated
+
+
+def post_notice_without_owner(
+    *,
+    principal: Principal,
+    officer: Officer,
+    report: ParkingReport,
+    expected_version: int | None = None,
+) -> ParkingReport:
+    """Owner unknown: the officer posts the notice directly."""
+    if not principal.covers(report.district.path):
+        raise NotFound()
+    with transaction.atomic():
+        now = timezone.now()
+        updated = transition(
+            report,
+            Action.POST_NOTICE,
+            actor=_user_of(officer),
+            reason="车主未知，直接开具提示单",
+            expected_version=expected_version,
+            changes={"notice_posted_at": now},
+        )
+        _issue_notice(report=updated, officer=officer, at=now)
+    return updated
+
+
+def _issue_notice(*, report: ParkingReport, officer: Officer, at: datetime) -> ParkingNotice:
+    day = timezone.localtime(at).date()
+    seq, _ = NoticeSequence.objects.select_for_update().get_or_create(
+        district=report.district, day=day
+    )
+    seq.last_value += 1
+    seq.save(update_fields=["last_value"])
+    number = f"{report.district.code}-{day:%Y%m%d}-{seq.last_value:04d}"
+    return ParkingNotice.objects.create(
+        report=report, number=number, issued_at=at, issued_by=officer
+    )
+
+
+def close_with_notice_photo(
+    *,
+    principal: Principal,
+    officer: Officer,
+    report: ParkingReport,
+    photo: bytes | IO[bytes],
+    filename: str,
+    lat: float | None = None,
+    lon: float | None = None,
+    accuracy_m: float | None = None,
+    expected_version: int | None = None,
+) -> ParkingReport:
+    """The photo of the posted notice closes the case."""
+    if not principal.covers(report.district.path):
+        raise NotFound()
+    with transaction.atomic():
+        stored = evidence.store_photo(
+            principal=principal,
+            officer=officer,
+            district=report.district,
+            data=photo,
+            filename=filename,
+            client_lat=lat,
+            client_lon=lon,
+            client_accuracy_m=accuracy_m,
+            place=report.place,
+            kind=PhotoKind.NOTICE,
+        )
+        return transition(
+            report,
+            Action.CLOSE,
+            actor=_user_of(officer),
+            reason="已上传贴单照片，办结",
+            expected_version=expected_version,
+            changes={"notice_photo": stored, "closed_at": timezone.now()},
+        )

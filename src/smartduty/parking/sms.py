@@ -1,0 +1,45 @@
+"""The owner SMS: parameters for the move-car template, shortened to fit one segment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from smartduty.notifications.templates import (
+    MOVE_CAR_SMS,
+    SINGLE_SEGMENT_CHARS,
+    format_window,
+    render,
+)
+
+MIN_PLACE_CHARS = 2
+
+
+def move_car_params(
+    *,
+    plate: str,
+    place: str,
+    seen_at: datetime,
+    window_seconds: int,
+    link: str,
+    signature: str,
+) -> dict[str, str]:
+    """Template parameters for `SD_MOVE_001`; `place` is cut so the SMS stays ≤ 70 characters.
+
+    A shorter place name costs the owner little (the linked page shows the full place and a
+    map); a second billed segment costs the city money on every report.
+    """
+    link_text = link.removeprefix("https://").removeprefix("http://")
+    params = {
+        "plate": plate,
+        "time": timezone.localtime(seen_at).strftime("%H:%M"),
+        "place": place.strip() or "路边",
+        "minutes": format_window(window_seconds),
+        "link": link_text,
+    }
+    while len(render(MOVE_CAR_SMS, params, signature)) > SINGLE_SEGMENT_CHARS:
+        if len(params["place"]) <= MIN_PLACE_CHARS:
+            break
+        params["place"] = params["place"][:-1]
+    return params

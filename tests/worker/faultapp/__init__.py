@@ -1,0 +1,1 @@
+"""A test-only app that lets the worker tests kill the worker at a precise moment."""
