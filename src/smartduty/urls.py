@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from smartduty.api import api
@@ -32,4 +32,5 @@ urlpatterns = [
     path("o/<str:token>", parking_views.owner_page, name="parking-owner"),
     path("o/<str:token>/photo", parking_views.owner_photo, name="parking-owner-photo"),
     path("n/<str:token>", parking_views.verify_notice, name="parking-notice-verify"),
+    path("", include("smartduty.web.urls")),
 ]

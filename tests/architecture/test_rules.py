@@ -13,6 +13,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "smartduty"
 ORDER: list[set[str]] = [
     {"stats"},
     {"parking"},
+    {"recognition"},
     {"notifications", "vehicles", "evidence"},
     {"policy"},
     {"org"},

@@ -1,0 +1,1 @@
+"""Plate recognition: reading the plate from an officer's photo, offline."""

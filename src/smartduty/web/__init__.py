@@ -1,0 +1,1 @@
+"""The built front ends (officer app, command centre), served by Django."""
