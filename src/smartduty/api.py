@@ -18,10 +18,12 @@ from ninja.operation import Operation
 
 from smartduty.evidence.api import router as evidence_router
 from smartduty.kernel.errors import DomainError
+from smartduty.notifications.api import router as notifications_router
 from smartduty.org.api import router as org_router
 from smartduty.org.auth import AUTH
 from smartduty.parking.api import router as parking_router
 from smartduty.policy.api import router as policy_router
+from smartduty.recognition.api import router as recognition_router
 from smartduty.stats.api import router as stats_router
 from smartduty.vehicles.api import router as vehicles_router
 
@@ -113,3 +115,5 @@ api.add_router("/", evidence_router)
 api.add_router("/", vehicles_router)
 api.add_router("/", parking_router)
 api.add_router("/", stats_router)
+api.add_router("/", recognition_router)
+api.add_router("/", notifications_router)

@@ -1,0 +1,5 @@
+"""API of the recognition app."""
+
+from ninja import Router
+
+router = Router(tags=["recognition"])
