@@ -1,13 +1,15 @@
 """Scoping matrix: a principal of district B never reaches district A's rows.
 
-Every operation in the OpenAPI document must appear below; a new endpoint without a row here
-fails `test_matrix_covers_every_operation`.
+Every operation in the OpenAPI document must appear below or in a `scoping_rows_<app>.py`
+module beside this file; a new endpoint without a row fails `test_matrix_covers_every_operation`.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,6 +84,19 @@ UNSCOPED = {
     "vehicles-validate_plate": "pure plate grammar check",
     "stats-get_parking_stats": "aggregates; checked below to count nothing of A",
 }
+
+
+def _merge_extra_rows() -> None:
+    """Apps may add rows in `tests/api/scoping_rows_<app>.py` (same dict names as here)."""
+    for path in sorted(Path(__file__).parent.glob("scoping_rows_*.py")):
+        module = importlib.import_module(f"tests.api.{path.stem}")
+        PATH_OPS.update(getattr(module, "PATH_OPS", {}))
+        LIST_OPS.update(getattr(module, "LIST_OPS", {}))
+        CREATE_INTO_A.update(getattr(module, "CREATE_INTO_A", {}))
+        UNSCOPED.update(getattr(module, "UNSCOPED", {}))
+
+
+_merge_extra_rows()
 
 
 def _operations() -> dict[str, tuple[str, str]]:
