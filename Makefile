@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]' 2>&1 \
 	  | grep -v "is ignored: it is neither" || true
-	$(BIN)/python -c "import django, ninja, smartduty" && touch $(STAMP)
+	DJANGO_SETTINGS_MODULE=smartduty.settings $(BIN)/python -c "import django; django.setup()" && touch $(STAMP)
 
 install: $(STAMP)
 

@@ -4,6 +4,8 @@ set -euo pipefail
 HOST="${1:-127.0.0.1}"
 PORT="${2:-8000}"
 BIN=.venv/bin
+# links in SMS and on printed notices point at this server unless configured otherwise
+export SMARTDUTY_PUBLIC_BASE_URL="${SMARTDUTY_PUBLIC_BASE_URL:-http://$HOST:$PORT}"
 mkdir -p var/log
 
 "$BIN/python" manage.py run_worker &

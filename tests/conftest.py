@@ -50,6 +50,6 @@ def api_client() -> Callable[[Officer], Client]:
 
     def build(officer: Officer) -> Client:
         _, raw = org_services.issue_token(user=officer.user)
-        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {raw}")
 
     return build

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import Operation
@@ -47,7 +48,14 @@ class SmartdutyAPI(NinjaAPI):
         return f"{tag}-{operation.view_func.__name__}"
 
 
+class UTF8JSONRenderer(JSONRenderer):
+    """JSON with Chinese text as UTF-8, not `\\uXXXX` escapes (readable in curl and logs)."""
+
+    json_dumps_params = {"ensure_ascii": False}  # noqa: RUF012 - ninja's class attribute
+
+
 api = SmartdutyAPI(
+    renderer=UTF8JSONRenderer(),
     title="智慧勤务平台 API",
     version="1.0.0",
     description="smartduty: 城管 + 交警 联合勤务平台接口。错误统一返回 {code, message}。",

@@ -50,7 +50,7 @@ _GIVEN: Final = (
     "明",
     "超",
 )
-_SERIAL: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+_LETTERS: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 _DIGITS: Final = "0123456789"
 
 
@@ -65,6 +65,14 @@ class DemoVehicle:
     district_key: str
 
 
+def _serial(rng: random.Random) -> str:
+    """Five serial characters as real plates look: mostly digits, at most two letters."""
+    chars = rng.choices(_DIGITS, k=5)
+    for position in rng.sample(range(5), k=rng.choice((0, 1, 1, 2))):
+        chars[position] = rng.choice(_LETTERS)
+    return "".join(chars)
+
+
 def demo_vehicles(count: int = 200, seed: int = 2022) -> list[DemoVehicle]:
     """Deterministic fictional vehicles: about 60 % blue, 20 % yellow, 20 % green plates."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
@@ -73,13 +81,13 @@ def demo_vehicles(count: int = 200, seed: int = 2022) -> list[DemoVehicle]:
     while len(out) < count:
         roll = rng.random()
         letter = rng.choice("ABCDEFGHJKLMNPQR")
-        if roll < 0.6:
-            plate, color = "鲁" + letter + "".join(rng.choices(_SERIAL, k=5)), "blue"
-        elif roll < 0.8:
-            plate, color = "鲁" + letter + "".join(rng.choices(_SERIAL, k=5)), "yellow"
+        if roll < 0.8:
+            plate = "鲁" + letter + _serial(rng)
+            color = "blue" if roll < 0.6 else "yellow"
         elif roll < 0.93:
             nev = rng.choice("DF")
-            plate = "鲁" + letter + nev + rng.choice(_SERIAL) + "".join(rng.choices(_DIGITS, k=4))
+            plate = "鲁" + letter + nev + rng.choice(_LETTERS + _DIGITS)
+            plate += "".join(rng.choices(_DIGITS, k=4))
             color = "green_small"
         else:
             plate = "鲁" + letter + "".join(rng.choices(_DIGITS, k=5)) + rng.choice("DF")

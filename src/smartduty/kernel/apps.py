@@ -15,3 +15,8 @@ class KernelConfig(AppConfig):
     label = "kernel"
     verbose_name = "系统内核"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from smartduty.kernel import timers  # noqa: PLC0415 - wiring happens only in ready()
+
+        timers.register_builtins()

@@ -1,17 +1,23 @@
 """Running pumps: drain a pump's due work, and loop it in a thread until told to stop.
 
 `run_worker` starts one `PumpThread` per registered pump (`kernel.registry.register_pump`).
-Each thread repeats: drop stale DB connections, call the pump's tick until it reports no
-work, then wait on the shared stop `Event` for the pump's interval (never `time.sleep`, so a
-stop request ends the wait at once). An error in a tick is logged and the loop carries on
-after the interval (a database restart must not kill the worker). The thread closes its own
-database connections when it ends.
+Each thread repeats: call the pump's tick until it reports no work, then wait on the shared
+stop `Event` (never `time.sleep`, so a stop request ends the wait at once). The wait is the
+pump's `interval_s`, cut short to the pump's next known work when it has a `next_due`
+(the timer pump: the earliest pending `due_at`), so a deadline scheduled ahead fires on
+time without polling the database more often. An error in a tick is logged and the loop
+carries on after the interval (a database restart must not kill the worker).
+
+The thread keeps its database connection between drains (reopening one per idle wait
+costs a PostgreSQL backend start each time); it drops and reopens it after an error and
+every `REFRESH_S` seconds (`close_old_connections`), and closes its connections when it ends.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from django.db import close_old_connections, connections
 
@@ -20,35 +26,58 @@ from smartduty.kernel.registry import PumpSpec
 logger = logging.getLogger(__name__)
 
 DRAIN_LIMIT = 1000
-"""Ticks per drain before the loop re-checks its connections (work left → no wait)."""
+"""Units of work per drain before the loop re-checks its connections (work left → no wait)."""
+MIN_WAIT_S = 0.01
+"""Shortest idle wait when `next_due` says work is due but the drain found none (another
+worker holds it until its transaction ends): keeps the loop from spinning."""
+REFRESH_S = 60.0
+"""Seconds between the loop's `close_old_connections()` calls (also done after any error)."""
 
 
 def drain(spec: PumpSpec, *, stop: threading.Event | None = None, limit: int = DRAIN_LIMIT) -> int:
-    """Call `spec.tick` until it finds no work, `stop` is set or `limit` ticks did work.
+    """Call `spec.tick` until it finds no work, `stop` is set or `limit` units were done.
 
-    Returns the number of ticks that did work. Exceptions from the tick propagate.
+    Returns the units of work done (a tick returning True counts as one). Exceptions from
+    the tick propagate.
     """
     done = 0
     while done < limit and not (stop is not None and stop.is_set()):
-        if not spec.tick():
+        units = int(spec.tick())
+        if units <= 0:
             break
-        done += 1
+        done += units
     return done
 
 
+def idle_wait(spec: PumpSpec) -> float:
+    """Seconds to wait after a drain that ran out of work: `interval_s`, or less when the
+    pump's `next_due` knows of work due sooner (at least `MIN_WAIT_S`)."""
+    if spec.next_due is None:
+        return spec.interval_s
+    until = spec.next_due()
+    if until is None:
+        return spec.interval_s
+    return min(spec.interval_s, max(until, MIN_WAIT_S))
+
+
 def run_loop(spec: PumpSpec, stop: threading.Event, *, limit: int = DRAIN_LIMIT) -> None:
-    """Drain, wait `spec.interval_s`, repeat until `stop` is set; then close DB connections."""
+    """Drain, wait (see `idle_wait`), repeat until `stop` is set; then close DB connections."""
     logger.info("pump started name=%s interval_s=%s", spec.name, spec.interval_s)
+    refresh_at = 0.0
     try:
         while not stop.is_set():
-            close_old_connections()
+            if time.monotonic() >= refresh_at:
+                close_old_connections()
+                refresh_at = time.monotonic() + REFRESH_S
             try:
                 done = drain(spec, stop=stop, limit=limit)
+                wait = idle_wait(spec) if done < limit else 0.0
             except Exception:
                 logger.exception("pump tick failed name=%s; retrying after the interval", spec.name)
-                done = 0
-            if done < limit:
-                stop.wait(spec.interval_s)
+                refresh_at = 0.0  # drop a broken connection before the next try
+                wait = spec.interval_s
+            if wait > 0:
+                stop.wait(wait)
     finally:
         connections.close_all()
         logger.info("pump stopped name=%s", spec.name)

@@ -7,7 +7,8 @@ second `ready()` is harmless), registering a different value under a taken name 
 configuration error.
 
 Pumps are the named loops that `manage.py run_worker` runs, one thread each: a pump's
-`tick` does one unit of work and returns True, or returns False when there is nothing due.
+`tick` does a bounded amount of work and returns how many units it did (True counts as one),
+or 0/False when there is nothing due.
 """
 
 from __future__ import annotations
@@ -78,25 +79,41 @@ class Registry(Generic[_T]):
 
 @dataclass(frozen=True)
 class PumpSpec:
-    """A named loop run by the worker: call `tick` until it returns False, wait, repeat."""
+    """A named loop run by the worker: call `tick` until it returns 0/False, wait, repeat.
+
+    `next_due`, when given, tells the loop how many seconds remain until the pump's next
+    known work (None: nothing scheduled); the idle wait is then cut short to that moment, so
+    work scheduled ahead runs on time while `interval_s` stays the longest idle wait.
+    """
 
     name: str
-    tick: Callable[[], bool]
+    tick: Callable[[], int]
     interval_s: float = 1.0
+    next_due: Callable[[], float | None] | None = None
 
 
 PUMPS: Registry[PumpSpec] = Registry("pump")
 
 
-def register_pump(name: str, tick_fn: Callable[[], bool], interval_s: float = 1.0) -> None:
+def register_pump(
+    name: str,
+    tick_fn: Callable[[], int],
+    interval_s: float = 1.0,
+    *,
+    next_due: Callable[[], float | None] | None = None,
+) -> None:
     """Register a pump; call from `AppConfig.ready()`.
 
-    `tick_fn` does at most one unit of work in its own short transaction(s) and returns
-    whether it found any; it must not sleep. `interval_s` is the idle wait between drains.
+    `tick_fn` does a bounded amount of work in its own short transaction(s) and returns how
+    many units it did (a bool is fine: True counts as one); it must not sleep. `interval_s`
+    is the longest idle wait between drains; `next_due` (seconds until the next known work,
+    or None) lets the loop wake earlier, see `PumpSpec`.
     """
     if interval_s <= 0:
         raise ImproperlyConfigured(f"pump {name!r}: interval_s must be positive")
-    PUMPS.register(name, PumpSpec(name=name, tick=tick_fn, interval_s=interval_s))
+    PUMPS.register(
+        name, PumpSpec(name=name, tick=tick_fn, interval_s=interval_s, next_due=next_due)
+    )
 
 
 def registered_pumps() -> list[PumpSpec]:

@@ -6,23 +6,35 @@
   takes the `Timer`, re-reads its subject and is idempotent: it does nothing if the subject
   already left the state, else it calls the aggregate's `transition()`. It never sleeps and
   makes no network calls (request a notification or enqueue a task instead).
-- The timer pump of `run_worker` calls `fire_next_due()` until it returns None: one timer per
-  transaction, claimed with `select_for_update(skip_locked=True)` (PostgreSQL: several workers
-  share the table; SQLite: `transaction_mode=IMMEDIATE` serialises the claims). The handler
-  runs in a savepoint; success marks the timer `done`, an error counts an attempt and pushes
-  `due_at` back by `backoff()`; after `MAX_ATTEMPTS` the timer is `failed` and
-  `kernel.events.timer_failed` is sent. A crash rolls everything back: the timer stays pending.
+- The timer pump of `run_worker` calls `fire_due()` until it finds nothing due: a batch of
+  due timers (most overdue first, at most `batch_size()`, for at most `batch_max_seconds()`)
+  per transaction, claimed with `select_for_update(skip_locked=True)` (PostgreSQL: several
+  workers share the table; SQLite: `transaction_mode=IMMEDIATE` serialises the claims). Each
+  handler runs in its own savepoint; success marks the timer `done`, an error counts an
+  attempt and pushes `due_at` back by `backoff()`; after `MAX_ATTEMPTS` the timer is
+  `failed` and `kernel.events.timer_failed` is sent. The `done` marks are written in one
+  UPDATE at the end of the batch, in the same transaction as the handlers' writes. A crash
+  rolls the whole batch back: its timers stay pending and fire after the restart, once.
+  Between drains the pump sleeps until the earliest pending `due_at` (`seconds_until_next_due`),
+  at most `TIMERS_PUMP_INTERVAL_S`.
 
-Lateness (`fired_at - due_at`) is logged for every fired timer. After a retry `due_at` is the
-retry time, so lateness measures the pump, not the handler's failures.
+Lateness (`fired_at - due_at`) is logged: one line per fired timer for small batches, one
+summary line (count, p50, max) for batches of more than `LOG_EACH_MAX` timers. `fired_at`
+is the time the batch's handlers had all run (just before its commit). After a retry
+`due_at` is the retry time, so lateness measures the pump, not the handler's failures.
+
+Settings (all optional): `TIMERS_PUMP_INTERVAL_S` (1.0), `TIMERS_BATCH_SIZE` (100),
+`TIMERS_BATCH_MAX_SECONDS` (0.2).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -41,6 +53,15 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 10
 BACKOFF_CAP_SECONDS = 600
 ERROR_MAX_CHARS = 2000
+DEFAULT_INTERVAL_S = 1.0
+"""Longest idle wait of the timer pump (`settings.TIMERS_PUMP_INTERVAL_S`)."""
+DEFAULT_BATCH_SIZE = 100
+"""Timers claimed per transaction (`settings.TIMERS_BATCH_SIZE`)."""
+DEFAULT_BATCH_MAX_SECONDS = 0.2
+"""A batch stops taking its next timer after this long (`settings.TIMERS_BATCH_MAX_SECONDS`);
+the rest stay pending for the next batch. Bounds how long a batch holds its locks."""
+LOG_EACH_MAX = 10
+"""Batches firing at most this many timers log one line per timer; larger ones a summary."""
 
 TIMER_PUMP = "kernel.timers"
 """Name of the pump that fires timers in `run_worker`."""
@@ -134,37 +155,109 @@ def cancel(*, kind: str, subject_type: str, subject_id: str) -> int:
     ).update(status=TimerStatus.CANCELLED)
 
 
+def batch_size() -> int:
+    """Timers claimed per transaction (`settings.TIMERS_BATCH_SIZE`, default 100)."""
+    return max(1, int(getattr(settings, "TIMERS_BATCH_SIZE", DEFAULT_BATCH_SIZE)))
+
+
+def batch_max_seconds() -> float:
+    """How long one batch may keep taking timers (`settings.TIMERS_BATCH_MAX_SECONDS`)."""
+    return float(getattr(settings, "TIMERS_BATCH_MAX_SECONDS", DEFAULT_BATCH_MAX_SECONDS))
+
+
 def fire_next_due(now: datetime | None = None) -> Timer | None:
     """Fire the most overdue pending timer in one transaction; None when nothing is due."""
+    handled = fire_due(now, limit=1)
+    return handled[0] if handled else None
+
+
+def fire_due(now: datetime | None = None, *, limit: int | None = None) -> list[Timer]:
+    """Fire up to `limit` (default `batch_size()`) due timers, most overdue first, in one
+    transaction; returns the timers handled (fired, retried or failed), [] when none was due.
+
+    Each handler runs in its own savepoint, so a failing handler's writes are undone and
+    the others' are kept. Successful timers are marked `done` with one UPDATE at the end,
+    in the same transaction: either a timer's handler effects and its `done` mark commit
+    together, or (crash, lost connection) neither does and the timer stays pending. With
+    `now` (tests), claims and `fired_at` use that moment instead of the clock.
+    """
     moment = now or timezone.now()
+    due = Timer.objects.filter(status=TimerStatus.PENDING, due_at__lte=moment)
+    if not due.exists():  # a plain read: no write lock (SQLite) when idle
+        return []
+    stop_at = time.monotonic() + batch_max_seconds()
+    handled: list[Timer] = []
+    fired: list[Timer] = []
     with transaction.atomic():
-        timer = (
-            Timer.objects.select_for_update(skip_locked=True)
-            .filter(status=TimerStatus.PENDING, due_at__lte=moment)
-            .order_by("due_at", "id")
-            .first()
+        batch = list(
+            due.select_for_update(skip_locked=True).order_by("due_at", "id")[
+                : limit or batch_size()
+            ]
         )
-        if timer is None:
-            return None
-        _fire(timer, moment)
-    if timer.status == TimerStatus.DONE:
-        logger.info(
-            "timer fired kind=%s id=%s subject=%s:%s lateness_ms=%s",
-            timer.kind,
-            timer.pk,
-            timer.subject_type,
-            timer.subject_id,
-            timer.lateness_ms,
-        )
-    return timer
+        for timer in batch:
+            if handled and time.monotonic() >= stop_at:
+                break  # the rest stay pending (and, on PostgreSQL, unlocked at commit)
+            handled.append(timer)
+            if _run_handler(timer, moment):
+                fired.append(timer)
+        if fired:
+            fired_at = now or timezone.now()
+            Timer.objects.filter(pk__in=[timer.pk for timer in fired]).update(
+                status=TimerStatus.DONE, fired_at=fired_at
+            )
+            for timer in fired:
+                timer.status = TimerStatus.DONE
+                timer.fired_at = fired_at
+    _log_fired(fired)
+    return handled
 
 
-def tick() -> bool:
-    """The timer pump's tick: fire one due timer; False when none was due."""
-    return fire_next_due() is not None
+def _log_fired(fired: Sequence[Timer]) -> None:
+    if len(fired) <= LOG_EACH_MAX:
+        for timer in fired:
+            logger.info(
+                "timer fired kind=%s id=%s subject=%s:%s lateness_ms=%s",
+                timer.kind,
+                timer.pk,
+                timer.subject_type,
+                timer.subject_id,
+                timer.lateness_ms,
+            )
+        return
+    lateness = sorted(timer.lateness_ms or 0 for timer in fired)
+    logger.info(
+        "timers fired count=%s kinds=%s lateness_ms_p50=%s lateness_ms_max=%s",
+        len(fired),
+        ",".join(sorted({timer.kind for timer in fired})),
+        lateness[len(lateness) // 2],
+        lateness[-1],
+    )
 
 
-def _fire(timer: Timer, moment: datetime) -> None:
+def seconds_until_next_due(now: datetime | None = None) -> float | None:
+    """Seconds until the earliest pending timer is due (≤ 0: due now); None when none is pending.
+
+    The timer pump's `next_due`: it sleeps until then instead of a whole interval.
+    """
+    moment = now or timezone.now()
+    due_at = (
+        Timer.objects.filter(status=TimerStatus.PENDING)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    if due_at is None:
+        return None
+    return (due_at - moment).total_seconds()
+
+
+def tick() -> int:
+    """The timer pump's tick: fire one batch of due timers; how many (0 when none was due)."""
+    return len(fire_due())
+
+
+def _run_handler(timer: Timer, moment: datetime) -> bool:
+    """Run the timer's handler in a savepoint; True on success, else record the failure."""
     handler = _KINDS.find(timer.kind)
     try:
         if handler is None:
@@ -173,10 +266,8 @@ def _fire(timer: Timer, moment: datetime) -> None:
             handler(timer)
     except Exception as exc:  # any handler error is recorded and retried
         _record_failure(timer, exc, moment)
-        return
-    timer.status = TimerStatus.DONE
-    timer.fired_at = moment
-    timer.save(update_fields=["status", "fired_at"])
+        return False
+    return True
 
 
 def _record_failure(timer: Timer, exc: Exception, moment: datetime) -> None:
@@ -243,4 +334,9 @@ def register_builtins() -> None:
     Called by `run_worker` (and meant for `KernelConfig.ready()`).
     """
     register_timer_kind(HEARTBEAT_KIND, _heartbeat)
-    register_pump(TIMER_PUMP, tick, interval_s=1.0)
+    register_pump(
+        TIMER_PUMP,
+        tick,
+        interval_s=float(getattr(settings, "TIMERS_PUMP_INTERVAL_S", DEFAULT_INTERVAL_S)),
+        next_due=seconds_until_next_due,
+    )

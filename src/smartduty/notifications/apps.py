@@ -7,7 +7,10 @@ class NotificationsConfig(AppConfig):
     """Notifications app configuration.
 
     `ready()` registers the built-in templates, the console providers (every channel) and
-    the outbox pump that `run_worker` runs.
+    the outbox pump that `run_worker` runs. The pump's idle wait is
+    `settings.NOTIFICATIONS_PUMP_INTERVAL_S` (default `outbox.DEFAULT_INTERVAL_S`, 0.1 s): a
+    message queued by a request goes out within about that long. An idle check is one
+    indexed read, so a short interval is cheap.
     """
 
     name = "smartduty.notifications"
@@ -17,6 +20,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         """Wire templates, providers and the outbox pump."""
+        from django.conf import settings  # noqa: PLC0415
+
         from smartduty.kernel.registry import register_pump  # noqa: PLC0415 - wiring in ready()
         from smartduty.notifications import outbox, templates  # noqa: PLC0415
         from smartduty.notifications.providers import console, register_provider  # noqa: PLC0415
@@ -24,4 +29,5 @@ class NotificationsConfig(AppConfig):
         templates.register_defaults()
         for sender in console.ALL:
             register_provider("console", sender)
-        register_pump(outbox.OUTBOX_PUMP, outbox.tick, interval_s=1.0)
+        interval = getattr(settings, "NOTIFICATIONS_PUMP_INTERVAL_S", outbox.DEFAULT_INTERVAL_S)
+        register_pump(outbox.OUTBOX_PUMP, outbox.tick, interval_s=float(interval))

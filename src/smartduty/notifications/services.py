@@ -139,6 +139,8 @@ def claim_next_due(now: datetime | None = None) -> Claim | None:
     of its `MAX_ATTEMPTS` tries is marked failed instead of being tried again.
     """
     moment = now or timezone.now()
+    if not has_due(moment):  # a plain read: no write lock (SQLite) when idle
+        return None
     while True:
         with transaction.atomic():
             delivery, reclaimed = _lock_next_due(moment)
@@ -155,6 +157,14 @@ def claim_next_due(now: datetime | None = None) -> Claim | None:
             delivery.save(update_fields=["status", "lease_until", "attempts"])
             attempt = DeliveryAttempt.objects.create(delivery=delivery, started_at=moment)
             return Claim(delivery=delivery, attempt_id=attempt.pk)
+
+
+def has_due(moment: datetime) -> bool:
+    """Is any delivery due to be sent (or reclaimed) at `moment`? Two indexed reads."""
+    return (
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=moment).exists()
+        or Delivery.objects.filter(status=DeliveryStatus.SENDING, lease_until__lte=moment).exists()
+    )
 
 
 def _lock_next_due(moment: datetime) -> tuple[Delivery | None, bool]:

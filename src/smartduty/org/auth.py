@@ -39,7 +39,8 @@ class BearerTokenAuth(HttpBearer):
         return user
 
 
-AUTH = [SessionAuth(csrf=True), BearerTokenAuth()]
+AUTH = [BearerTokenAuth(), SessionAuth(csrf=True)]
+"""Bearer first: a request that carries a token never reaches the session's CSRF check."""
 
 
 def principal_of(request: HttpRequest) -> Principal:

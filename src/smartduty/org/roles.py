@@ -34,6 +34,9 @@ ROLE_PERMISSIONS: Final[dict[Role, tuple[str, ...]]] = {
         "vehicles.import_vehicles",
         *_FIELD,
         "kernel.view_auditentry",
+        "kernel.view_timer",
+        "notifications.view_delivery",
+        "notifications.view_consolemessage",
         "parking.void_parkingreport",
     ),
     Role.SQUAD_LEADER: (

@@ -38,8 +38,11 @@ def move_car_params(
         "minutes": format_window(window_seconds),
         "link": link_text,
     }
+    full_place = params["place"]
+    keep = len(full_place)
     while len(render(MOVE_CAR_SMS, params, signature)) > SINGLE_SEGMENT_CHARS:
-        if len(params["place"]) <= MIN_PLACE_CHARS:
+        if keep <= MIN_PLACE_CHARS:
             break
-        params["place"] = params["place"][:-1]
+        keep -= 1
+        params["place"] = full_place[:keep] + "…"
     return params

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.utils import timezone
 from ninja import Schema
+from pydantic import Field
 
 
 class CountersOut(Schema):
@@ -43,3 +46,136 @@ class StatsOut(Schema):
     @staticmethod
     def resolve_date_to(obj: Any) -> str:
         return str(obj.date_to.isoformat())
+
+
+class TrendPointOut(Schema):
+    """One hour of day (`08`) or one day (`2026-11-29`) of a trend."""
+
+    label: str
+    reports: int
+    moved: int
+    notices: int
+
+
+class HeatmapOut(Schema):
+    """Reports by hour of day × street; each cell is `[hour, street index, count]`."""
+
+    streets: list[str]
+    cells: list[list[int]]
+    max: int
+
+
+class OpenCaseOut(Schema):
+    """A case still being worked on, with its live countdown."""
+
+    public_id: UUID
+    plate: str
+    place: str
+    status: str
+    status_label: str
+    officer: str
+    badge_number: str
+    unit: str
+    district: str
+    created_at: datetime
+    deadline_at: datetime | None
+    seconds_left: int | None = Field(description="距挪车截止的秒数（已超时为 0；无时限为空）")
+
+    @staticmethod
+    def resolve_seconds_left(obj: Any) -> int | None:
+        if obj.deadline_at is None or obj.status != "awaiting_move":
+            return None
+        return max(0, int((obj.deadline_at - timezone.now()).total_seconds()))
+
+
+class MapPointOut(Schema):
+    """A located report."""
+
+    public_id: UUID
+    lat: float
+    lon: float
+    status: str
+    status_label: str
+    plate: str
+    place: str
+    created_at: datetime
+
+
+class CapabilitiesOut(Schema):
+    """Counters of capabilities still being built (null until they exist)."""
+
+    zombie_cars_cleared: int | None = Field(description="清理僵尸车（辆）")
+    parking_spaces_painted: int | None = Field(description="施划停车位（个）")
+    line_metres_painted: int | None = Field(description="施划停车线（米）")
+
+
+class DashboardOut(Schema):
+    """The command centre's screen for a period, district and unit."""
+
+    date_from: str
+    date_to: str
+    generated_at: datetime
+    total: CountersOut
+    hourly: list[TrendPointOut]
+    daily: list[TrendPointOut]
+    heatmap: HeatmapOut
+    open_cases: list[OpenCaseOut]
+    open_total: int
+    points: list[MapPointOut]
+    capabilities: CapabilitiesOut
+
+    @staticmethod
+    def resolve_date_from(obj: Any) -> str:
+        return str(obj.date_from.isoformat())
+
+    @staticmethod
+    def resolve_date_to(obj: Any) -> str:
+        return str(obj.date_to.isoformat())
+
+
+class MyDayOut(Schema):
+    """Today's counters for the officer's unit and for the officer's own reports."""
+
+    date: str
+    unit: str
+    district: str
+    unit_total: CountersOut
+    mine: CountersOut
+
+
+class ConsoleMessageOut(Schema):
+    """An SMS received by the console gateway (demo), recipient masked."""
+
+    provider_message_id: str
+    channel: str
+    recipient_masked: str
+    text: str
+    segments: int
+    created_at: datetime
+    report_id: UUID
+    plate: str
+    delivery_status: str
+
+
+class DeliveryOut(Schema):
+    """A message requested for a report and where it stands in the outbox."""
+
+    public_id: UUID
+    channel: str
+    channel_label: str
+    recipient_masked: str
+    template_code: str
+    text: str = Field(alias="rendered_text")
+    status: str
+    status_label: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+
+    @staticmethod
+    def resolve_channel_label(obj: Any) -> str:
+        return str(obj.get_channel_display())
+
+    @staticmethod
+    def resolve_status_label(obj: Any) -> str:
+        return str(obj.get_status_display())

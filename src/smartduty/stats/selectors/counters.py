@@ -20,6 +20,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from smartduty.kernel.scoping import Principal
@@ -28,6 +29,7 @@ from smartduty.parking.models import ParkingReport
 from smartduty.parking.states import Status
 
 _EXCLUDED = (Status.DUPLICATE, Status.VOID)
+VIEW = "parking.view_parkingreport"
 
 
 @dataclass
@@ -79,6 +81,40 @@ def _local_day(at: datetime) -> date:
     return timezone.localtime(at, ZoneInfo(settings.TIME_ZONE)).date()
 
 
+def period_reports(
+    *,
+    principal: Principal,
+    date_from: date,
+    date_to: date,
+    district_id: UUID | None = None,
+    unit_id: UUID | None = None,
+) -> QuerySet[ParkingReport]:
+    """Visible reports created in the period (local calendar days), duplicates and voids left out.
+
+    `district_id` keeps a district's subtree, `unit_id` one reporting unit.
+    """
+    tz = ZoneInfo(settings.TIME_ZONE)
+    start = datetime.combine(date_from, time.min, tzinfo=tz)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+    qs = (
+        ParkingReport.objects.visible_to(principal, VIEW)
+        .filter(created_at__gte=start, created_at__lt=end)
+        .exclude(status__in=_EXCLUDED)
+    )
+    return scope_filters(qs, district_id=district_id, unit_id=unit_id)
+
+
+def scope_filters(
+    qs: QuerySet[ParkingReport], *, district_id: UUID | None, unit_id: UUID | None
+) -> QuerySet[ParkingReport]:
+    """Narrow reports to a district's subtree and/or one unit (both optional)."""
+    if district_id is not None:
+        qs = qs.filter(district__path__startswith=_path_of(district_id))
+    if unit_id is not None:
+        qs = qs.filter(unit__public_id=unit_id)
+    return qs
+
+
 def parking_counters(
     *,
     principal: Principal,
@@ -86,20 +122,21 @@ def parking_counters(
     date_to: date,
     district_id: UUID | None = None,
     unit_id: UUID | None = None,
+    officer_id: int | None = None,
 ) -> ParkingStats:
-    """Counters per day, district and unit for reports created between the two dates."""
-    tz = ZoneInfo(settings.TIME_ZONE)
-    start = datetime.combine(date_from, time.min, tzinfo=tz)
-    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
-    qs = (
-        ParkingReport.objects.visible_to(principal, "parking.view_parkingreport")
-        .filter(created_at__gte=start, created_at__lt=end)
-        .exclude(status__in=_EXCLUDED)
+    """Counters per day, district and unit for reports created between the two dates.
+
+    `officer_id` keeps only the reports of one officer (the officer app's "mine").
+    """
+    qs = period_reports(
+        principal=principal,
+        date_from=date_from,
+        date_to=date_to,
+        district_id=district_id,
+        unit_id=unit_id,
     )
-    if district_id is not None:
-        qs = qs.filter(district__path__startswith=_path_of(district_id))
-    if unit_id is not None:
-        qs = qs.filter(unit__public_id=unit_id)
+    if officer_id is not None:
+        qs = qs.filter(reported_by_id=officer_id)
     rows: dict[tuple[date, UUID, UUID], ParkingCounters] = {}
     fields = (
         "created_at",

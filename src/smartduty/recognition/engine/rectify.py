@@ -1,0 +1,72 @@
+"""Cutting a plate out of a photo: perspective rectification by its 4 corners, with margins.
+
+A tilted or skewed plate becomes an upright rectangle of the recogniser's height. The margins
+are taken in the plate's own frame (a fraction of its width and height), so a strongly tilted
+plate gets the same margin as a frontal one.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from smartduty.recognition.engine.sessions import FloatArray
+
+_UNIT = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=np.float32)
+
+
+def expand_quad(corners: FloatArray, *, mx: float, my: float) -> FloatArray:
+    """The quadrilateral grown by `mx` of its width on each side and `my` of its height."""
+    homography = cv2.getPerspectiveTransform(_UNIT, corners.astype(np.float32))
+    grown = np.array(
+        [[-mx, -my], [1 + mx, -my], [1 + mx, 1 + my], [-mx, 1 + my]], dtype=np.float32
+    )
+    mapped = cv2.perspectiveTransform(grown[np.newaxis], homography)[0]
+    return np.asarray(mapped, dtype=np.float32)
+
+
+def quad_size(corners: FloatArray) -> tuple[float, float]:
+    """Width and height of a quadrilateral (longest opposite edges)."""
+    tl, tr, br, bl = corners
+    width = max(float(np.linalg.norm(tr - tl)), float(np.linalg.norm(br - bl)))
+    height = max(float(np.linalg.norm(bl - tl)), float(np.linalg.norm(br - tr)))
+    return width, height
+
+
+def rectify(
+    image: npt.NDArray[np.uint8],
+    corners: FloatArray,
+    *,
+    height: int,
+    mx: float = 0.0,
+    my: float = 0.0,
+    max_aspect: float = 8.0,
+) -> npt.NDArray[np.uint8]:
+    """The plate as an upright BGR image `height` pixels high (width by the plate's aspect)."""
+    quad = expand_quad(corners, mx=mx, my=my)
+    width, tall = quad_size(quad)
+    tall = max(tall, 1.0)
+    aspect = min(max(width / tall, 1.0), max_aspect)
+    out_w = max(8, round(height * aspect))
+    # Warp at the plate's own resolution first (capped), then shrink with area averaging, so a
+    # large plate in a 12-megapixel photo is not aliased by a direct warp to a small size.
+    native_h = int(min(max(tall, height), height * 3))
+    native_w = max(8, round(native_h * aspect))
+    target = np.array(
+        [[0, 0], [native_w, 0], [native_w, native_h], [0, native_h]], dtype=np.float32
+    )
+    matrix = cv2.getPerspectiveTransform(quad, target)
+    warped = cv2.warpPerspective(
+        image, matrix, (native_w, native_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    if native_h == height:
+        return np.asarray(warped, dtype=np.uint8)
+    interpolation = cv2.INTER_AREA if native_h > height else cv2.INTER_CUBIC
+    return np.asarray(cv2.resize(warped, (out_w, height), interpolation=interpolation), np.uint8)
+
+
+def sharpness(crop: npt.NDArray[np.uint8]) -> float:
+    """Variance of the Laplacian of the grey crop: higher is sharper (blurry plates ≈ < 50)."""
+    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    return float(cv2.Laplacian(grey, cv2.CV_32F).var())
