@@ -1,7 +1,15 @@
-"""Signed short links: the owner page opened from the SMS and the QR code on a printed notice.
+"""Signed verification token for the QR code on a printed parking notice.
 
-Both tokens are stateless: everything the page needs to find its report is inside the token,
-sealed with a truncated HMAC-SHA256 so nobody can alter it or make one up.
+Scanning the QR code opens ``{PUBLIC_BASE_URL}/n/{token}``. The token is stateless: it carries
+the notice number, the report's ``public_id`` and the plate, sealed with a truncated
+HMAC-SHA256, so the page can tell a genuine notice from an altered or made-up one before it
+looks anything up. (The page then also checks the claim against the stored notice.)
+
+Owner links, the page opened from the SMS, do not use this module: they live in
+`smartduty.parking.shortlinks`, a random code stored with the report plus a short MAC, 10
+characters in all, so the SMS still fits one 70-character segment. A stateless signed token
+cannot be that short: the 16-byte report id alone is 22 base64url characters before any
+signature, and the whole link would leave the message no room for the place and time.
 
 Token format (url-safe, no padding)::
 
@@ -10,28 +18,21 @@ Token format (url-safe, no padding)::
 * **Key id.** The first base64url character of ``SHA-256("smartduty.parking.key-id:" + key)``.
   Tokens are signed with ``settings.SECRET_KEY`` and accepted under any key in
   ``SECRET_KEY_FALLBACKS`` whose id matches, so keys rotate the Django way: put the new key in
-  ``SECRET_KEY``, move the old one to ``SECRET_KEY_FALLBACKS``, remove it once its links may die.
+  ``SECRET_KEY``, move the old one to ``SECRET_KEY_FALLBACKS``, and remove it only once the
+  notices printed under it no longer need verifying (notice tokens do not expire).
   Two keys can share an id (1 in 64); then each is tried, which only costs a second HMAC.
-* **MAC.** ``salted_hmac(salt, key_id + payload, key)`` (HMAC-SHA256 over a key derived from the
-  salt and the secret), truncated. Each kind has its own salt, so an owner token is never
-  accepted as a notice token and the other way round.
-* **Owner payload.** The report's ``public_id`` (16 bytes) and the issue time (unsigned 32-bit
-  Unix seconds, good until 2106). MAC: 8 bytes. Token: 39 characters, always.
-* **Notice payload.** ``public_id`` (16 bytes), the notice number (1-byte length + UTF-8) and the
-  plate (UTF-8, the rest). MAC: 12 bytes. Token: about 75 characters for a usual number and plate.
+* **MAC.** ``salted_hmac(NOTICE_SALT, key_id + payload, key)`` (HMAC-SHA256 over a key derived
+  from the salt and the secret), truncated to 12 bytes. The salt is specific to notice tokens,
+  so nothing else signed with the same secret is accepted as one.
+* **Payload.** ``public_id`` (16 bytes), the notice number (1-byte length + UTF-8) and the
+  plate (UTF-8, the rest). Token: about 75 characters for a usual number and plate.
 
-Security trade-off. A full HMAC-SHA256 in base64url is 43 characters; we keep 64 bits for the
-owner link (96 for the notice). Forging a link needs the target report's random 122-bit
-``public_id`` *and* about 2**63 online guesses, each an HTTP request to our server; the key
-never leaves the server, so there is no offline attack. Truncation does not weaken HMAC beyond
-the length of the tag. Tokens are not encrypted: anybody holding one can decode the report id
-(and, for a notice, its number and plate, which are printed on the notice anyway).
-
-Length. The owner link cannot be 40 characters at the default base URL: the 16-byte id alone is
-22 base64url characters and ``http://127.0.0.1:8000/o/`` is 24, which makes 46 before any
-signature. The token is 39 characters; with a short public host (``https://sfs.cn/o/`` is 17)
-the link is 56. An SMS that must fit one 70-character segment would need a random short code
-stored with the report instead of a stateless token.
+Security trade-off. A full HMAC-SHA256 in base64url is 43 characters; we keep 96 bits, which
+keeps the QR code small. Forging a token needs about 2**95 online guesses, each an HTTP
+request to our server; the key never leaves the server, so there is no offline attack.
+Truncation does not weaken HMAC beyond the length of the tag. Tokens are not encrypted:
+anybody holding one can decode the report id, the notice number and the plate (the last two
+are printed on the notice anyway).
 """
 
 from __future__ import annotations
@@ -40,27 +41,19 @@ import base64
 import binascii
 import hashlib
 import re
-import struct
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import lru_cache
 from typing import Final
 
 from django.conf import settings
 from django.core import signing
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-OWNER_SALT: Final = "smartduty.parking.owner"
 NOTICE_SALT: Final = "smartduty.parking.notice"
-
-OWNER_MAC_BYTES: Final = 8
 NOTICE_MAC_BYTES: Final = 12
-OWNER_TOKEN_LENGTH: Final = 39  # 1 key id + base64url(16 id + 4 time + 8 mac = 28 bytes)
 
 _UUID_BYTES: Final = 16
-_OWNER_PAYLOAD = struct.Struct(">16sI")
 _MAX_NUMBER_BYTES: Final = 64
 _MAX_PLATE_BYTES: Final = 32
 _TOKEN_RE: Final = re.compile(r"[A-Za-z0-9_-]+")
@@ -75,19 +68,6 @@ class ForgedLink(LinkError):
     """The token was altered, made up, cut short, or signed for another purpose or key."""
 
 
-class ExpiredLink(LinkError):
-    """The token is genuine but older than the caller's `max_age`.
-
-    `report_public_id` is the (authentic) report the link was for, so a page can say
-    which report the stale link belonged to.
-    """
-
-    def __init__(self, message: str, *, report_public_id: uuid.UUID, age_seconds: int) -> None:
-        super().__init__(message)
-        self.report_public_id = report_public_id
-        self.age_seconds = age_seconds
-
-
 @dataclass(frozen=True, slots=True)
 class NoticeClaim:
     """What the QR code on a printed notice vouches for."""
@@ -95,44 +75,6 @@ class NoticeClaim:
     number: str
     report_public_id: uuid.UUID
     plate: str
-
-
-# -- owner page -----------------------------------------------------------------------------
-
-
-def make_owner_token(report_public_id: uuid.UUID) -> str:
-    """A 39-character token for the owner page of a report, stamped with the current time."""
-    issued = int(timezone.now().timestamp())
-    payload = _OWNER_PAYLOAD.pack(report_public_id.bytes, issued)
-    return _seal(OWNER_SALT, payload, OWNER_MAC_BYTES)
-
-
-def read_owner_token(token: str, *, max_age: int | timedelta | None = None) -> uuid.UUID:
-    """The report id inside an owner token.
-
-    Raises `ForgedLink` if the token is not one of ours, and `ExpiredLink` if it is older
-    than `max_age` (seconds or a timedelta; `None` accepts any age).
-    """
-    payload = _open(OWNER_SALT, token, OWNER_MAC_BYTES)
-    if len(payload) != _OWNER_PAYLOAD.size:
-        raise ForgedLink("owner token has the wrong length")
-    raw_id, issued = _OWNER_PAYLOAD.unpack(payload)
-    report_public_id = uuid.UUID(bytes=raw_id)
-    if max_age is not None:
-        limit = max_age.total_seconds() if isinstance(max_age, timedelta) else max_age
-        age = int(timezone.now().timestamp()) - issued
-        if age > limit:
-            raise ExpiredLink(
-                f"owner link is {age} s old (limit {limit:g} s)",
-                report_public_id=report_public_id,
-                age_seconds=age,
-            )
-    return report_public_id
-
-
-def owner_url(token: str) -> str:
-    """The absolute owner-page link for an SMS: ``{PUBLIC_BASE_URL}/o/{token}``."""
-    return f"{_base_url()}/o/{token}"
 
 
 # -- printed notice -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Signed owner and notice links: round trips, tampering, other salts and keys, expiry, length."""
+"""Signed notice-verification links: round trips, tampering, other salts and keys, no expiry."""
 
 from __future__ import annotations
 
@@ -15,15 +15,11 @@ from django.test import override_settings
 
 from smartduty.parking import links
 from smartduty.parking.links import (
-    ExpiredLink,
     ForgedLink,
     LinkError,
     NoticeClaim,
     make_notice_token,
-    make_owner_token,
     notice_url,
-    owner_url,
-    read_owner_token,
     verify_notice_token,
 )
 
@@ -50,41 +46,26 @@ def _join(key_id: str, payload: bytes, mac: bytes) -> str:
     return key_id + base64.urlsafe_b64encode(payload + mac).rstrip(b"=").decode()
 
 
-# -- owner links ----------------------------------------------------------------------------
+# -- sealing --------------------------------------------------------------------------------
 
 
-def test_owner_token_round_trip() -> None:
-    token = make_owner_token(REPORT)
-
-    assert read_owner_token(token) == REPORT
-    assert read_owner_token(token, max_age=60) == REPORT
-    assert make_owner_token(OTHER_REPORT) != token
-
-
-def test_owner_token_is_short_fixed_length_and_url_safe() -> None:
-    token = make_owner_token(REPORT)
-
-    assert re.fullmatch(r"[A-Za-z0-9_-]+", token)
-    assert len(token) == links.OWNER_TOKEN_LENGTH == 39
-    # 40 characters for the whole link cannot be reached at the default base URL: its
-    # "http://127.0.0.1:8000/o/" prefix is 24 characters and the bare 16-byte report id is
-    # 22 more. The token is 1 key-id character + base64url(16 id + 4 time + 8 MAC bytes) = 1 + 38.
-    assert owner_url(token) == f"http://127.0.0.1:8000/o/{token}"
-    assert len(owner_url(token)) == 24 + 39
+def _notice_payload(number: str, report: uuid.UUID, plate: str) -> bytes:
+    number_bytes = number.encode()
+    return report.bytes + bytes([len(number_bytes)]) + number_bytes + plate.encode()
 
 
 @override_settings(PUBLIC_BASE_URL="https://sfs.cn/")
-def test_urls_use_public_base_url_without_double_slash() -> None:
-    assert owner_url("abc") == "https://sfs.cn/o/abc"
+def test_url_uses_public_base_url_without_double_slash() -> None:
     assert notice_url("xyz") == "https://sfs.cn/n/xyz"
 
 
-def test_every_altered_character_of_an_owner_token_is_forged() -> None:
-    token = make_owner_token(REPORT)
+def test_forged_link_is_a_link_error_and_a_bad_signature() -> None:
+    """The notice page catches `LinkError`; Django-style handlers catch `BadSignature`."""
+    with pytest.raises(ForgedLink) as caught:
+        verify_notice_token(_replace(make_notice_token(NUMBER, REPORT, PLATE), 5))
 
-    for index in range(len(token)):
-        with pytest.raises(ForgedLink):
-            read_owner_token(_replace(token, index))
+    assert isinstance(caught.value, LinkError)
+    assert isinstance(caught.value, signing.BadSignature)
 
 
 @pytest.mark.parametrize(
@@ -102,99 +83,62 @@ def test_every_altered_character_of_an_owner_token_is_forged() -> None:
         pytest.param(lambda _t: str(REPORT), id="bare-uuid"),
     ],
 )
-def test_malformed_owner_tokens_are_forged(mangle: Callable[[str], str]) -> None:
-    token = make_owner_token(REPORT)
+def test_malformed_notice_tokens_are_forged(mangle: Callable[[str], str]) -> None:
+    token = make_notice_token(NUMBER, REPORT, PLATE)
 
     with pytest.raises(ForgedLink):
-        read_owner_token(mangle(token))
+        verify_notice_token(mangle(token))
 
 
 def test_non_canonical_base64_spelling_is_forged() -> None:
-    """28 bytes leave 4 unused bits in the last character; setting them must not verify."""
-    token = make_owner_token(REPORT)
+    """55 bytes leave 4 unused bits in the last character; setting them must not verify."""
+    token = make_notice_token(NUMBER, REPORT, "鲁PA12345")
+    _, payload, mac = _split(token, links.NOTICE_MAC_BYTES)
+    assert len(payload + mac) % 3 == 1
     last = ALPHABET.index(token[-1])
     assert last & 0b1111 == 0
-    with pytest.raises(ForgedLink):
-        read_owner_token(token[:-1] + ALPHABET[last | 1])
-
-
-def test_owner_payload_with_another_report_keeps_failing() -> None:
-    key_id, payload, mac = _split(make_owner_token(REPORT), links.OWNER_MAC_BYTES)
-    swapped = OTHER_REPORT.bytes + payload[16:]
 
     with pytest.raises(ForgedLink):
-        read_owner_token(_join(key_id, swapped, mac))
+        verify_notice_token(token[:-1] + ALPHABET[last | 1])
 
 
 def test_token_sealed_with_another_salt_is_forged() -> None:
-    payload = links._OWNER_PAYLOAD.pack(REPORT.bytes, int(NOW.timestamp()))
-    token = links._seal("smartduty.zombie_cars.owner", payload, links.OWNER_MAC_BYTES)
+    payload = _notice_payload(NUMBER, REPORT, PLATE)
+    genuine = links._seal(links.NOTICE_SALT, payload, links.NOTICE_MAC_BYTES)
+    token = links._seal("smartduty.zombie_cars.notice", payload, links.NOTICE_MAC_BYTES)
 
+    assert verify_notice_token(genuine).plate == PLATE
     with pytest.raises(ForgedLink):
-        read_owner_token(token)
+        verify_notice_token(token)
 
 
 def test_django_signing_token_is_forged() -> None:
-    token = signing.dumps(str(REPORT), salt=links.OWNER_SALT, compress=True)
+    token = signing.dumps([NUMBER, str(REPORT), PLATE], salt=links.NOTICE_SALT, compress=True)
 
     with pytest.raises(ForgedLink):
-        read_owner_token(token)
-
-
-def test_owner_and_notice_tokens_are_not_interchangeable() -> None:
-    with pytest.raises(ForgedLink):
-        verify_notice_token(make_owner_token(REPORT))
-    with pytest.raises(ForgedLink):
-        read_owner_token(make_notice_token(NUMBER, REPORT, PLATE))
+        verify_notice_token(token)
 
 
 def test_token_signed_with_another_secret_is_forged() -> None:
     with override_settings(SECRET_KEY="another-deployment-secret-key-0123456789"):
-        token = make_owner_token(REPORT)
+        token = make_notice_token(NUMBER, REPORT, PLATE)
 
     with pytest.raises(ForgedLink):
-        read_owner_token(token)
+        verify_notice_token(token)
 
 
 def test_rotated_key_is_accepted_from_fallbacks_only() -> None:
     old, new = "old-secret-key-0123456789abcdef", "new-secret-key-0123456789abcdef"
     with override_settings(SECRET_KEY=old):
-        owner = make_owner_token(REPORT)
-        notice = make_notice_token(NUMBER, REPORT, PLATE)
+        token = make_notice_token(NUMBER, REPORT, PLATE)
 
     with override_settings(SECRET_KEY=new, SECRET_KEY_FALLBACKS=[old]):
-        assert read_owner_token(owner) == REPORT
-        assert verify_notice_token(notice).plate == PLATE
-        assert make_owner_token(REPORT)[0] == links._key_id(new)
+        assert verify_notice_token(token) == NoticeClaim(
+            number=NUMBER, report_public_id=REPORT, plate=PLATE
+        )
+        assert make_notice_token(NUMBER, REPORT, PLATE)[0] == links._key_id(new)
     with override_settings(SECRET_KEY=new, SECRET_KEY_FALLBACKS=[]), pytest.raises(ForgedLink):
-        read_owner_token(owner)
-
-
-def test_owner_token_expires_after_max_age() -> None:
-    with time_machine.travel(NOW, tick=False) as traveller:
-        token = make_owner_token(REPORT)
-        traveller.shift(timedelta(hours=24))
-        assert read_owner_token(token, max_age=24 * 3600) == REPORT
-        assert read_owner_token(token, max_age=timedelta(days=1)) == REPORT
-
-        traveller.shift(timedelta(seconds=1))
-        with pytest.raises(ExpiredLink) as caught:
-            read_owner_token(token, max_age=timedelta(days=1))
-        assert read_owner_token(token) == REPORT  # no max_age: any age
-
-    assert caught.value.report_public_id == REPORT
-    assert caught.value.age_seconds == 24 * 3600 + 1
-    assert not isinstance(caught.value, ForgedLink)
-    assert isinstance(caught.value, LinkError)
-    assert isinstance(caught.value, signing.BadSignature)
-
-
-def test_forgery_is_reported_before_expiry() -> None:
-    with time_machine.travel(NOW, tick=False) as traveller:
-        token = make_owner_token(REPORT)
-        traveller.shift(timedelta(days=30))
-        with pytest.raises(ForgedLink):
-            read_owner_token(_replace(token, 5), max_age=60)
+        verify_notice_token(token)
 
 
 # -- notice links ---------------------------------------------------------------------------
