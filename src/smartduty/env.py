@@ -59,6 +59,10 @@ class Env(BaseSettings):
     mode: Literal["dev", "test", "prod"] = "dev"
     debug: bool = True
     secret_key: SecretStr = SecretStr(INSECURE_SECRET)
+    secret_key_fallbacks: list[SecretStr] = Field(
+        default_factory=list,
+        description="Previous secret keys, still accepted for signed links (key rotation).",
+    )
     field_key: SecretStr = Field(
         default=SecretStr(INSECURE_FIELD_KEY),
         description="Key material for personal data encrypted at rest (owner phones).",
