@@ -7,8 +7,15 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+NPM ?= npm
+FRONTEND := frontend
+NPM_STAMP := $(FRONTEND)/node_modules/.installed
+WEB_BUILT := src/smartduty/web/static/web/.built
+FRONTEND_SOURCES := $(shell find $(FRONTEND) -path $(FRONTEND)/node_modules -prune -o -type f \
+  \( -name '*.ts' -o -name '*.vue' -o -name '*.css' -o -name '*.html' -o -name '*.js' \
+  -o -name '*.json' -o -name '*.png' -o -name '*.webmanifest' \) -print 2>/dev/null)
 
-.PHONY: run test install lint pytest migrate demo worker web clean lock
+.PHONY: run test install lint pytest migrate demo worker web clean lock frontend frontend-check api-client
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,13 +31,38 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
+## make frontend: `npm ci` (when node_modules is missing or the lock changed), then build the
+## officer app and the command centre into src/smartduty/web/static/web/ (served by Django)
+$(NPM_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	@command -v node >/dev/null || { echo "Node.js 20.19+ is required for the front ends"; exit 1; }
+	cd $(FRONTEND) && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+$(WEB_BUILT): $(NPM_STAMP) $(FRONTEND_SOURCES)
+	$(NPM) --prefix $(FRONTEND) run build
+	touch $@
+
+frontend: $(WEB_BUILT)
+
+## make frontend-check: type-check, lint and unit-test the front ends
+frontend-check: $(NPM_STAMP)
+	$(NPM) --prefix $(FRONTEND) run typecheck
+	$(NPM) --prefix $(FRONTEND) run lint
+	$(NPM) --prefix $(FRONTEND) run test
+
+## make api-client: regenerate frontend/api-client from the API's OpenAPI schema (commit both)
+api-client: install $(NPM_STAMP)
+	$(BIN)/python manage.py export_openapi_schema --api smartduty.api.api --indent 1 --sorted \
+	  --output $(FRONTEND)/api-client/openapi.json
+	$(NPM) --prefix $(FRONTEND) run gen:api
+
 ## make run: virtualenv + migrate + demo data (once) + web server and worker on SQLite
-run: demo
+run: frontend demo
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	@bash deploy/run-dev.sh "$(HOST)" "$(PORT)"
 
 ## make test: lint, type-check, architecture rules and the whole test suite
-test: install lint pytest
+test: install frontend frontend-check lint pytest
 
 lint: install
 	$(BIN)/ruff check src tests bench

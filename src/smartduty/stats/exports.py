@@ -56,7 +56,10 @@ def _sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequ
     for row in rows:
         ws.append(list(row))
     for i, header in enumerate(headers, start=1):
-        width = max([len(str(header)) * 2] + [len(str(c.value or "")) * 1.6 for c in ws[get_column_letter(i)]])
+        width = max(
+            [len(str(header)) * 2]
+            + [len(str(c.value or "")) * 1.6 for c in ws[get_column_letter(i)]]
+        )
         ws.column_dimensions[get_column_letter(i)].width = min(max(width, 10), 60)
     ws.freeze_panes = "A2"
     return ws

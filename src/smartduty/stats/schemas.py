@@ -143,6 +143,13 @@ class MyDayOut(Schema):
     mine: CountersOut
 
 
+class ConsoleFilter(Schema):
+    """Query parameters of the console outbox."""
+
+    report_id: UUID | None = Field(default=None, description="只看该违停上报的短信")
+    limit: int = Field(default=20, ge=1, le=100)
+
+
 class ConsoleMessageOut(Schema):
     """An SMS received by the console gateway (demo), recipient masked."""
 

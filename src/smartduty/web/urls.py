@@ -1,5 +1,16 @@
-"""URLs of the built front ends (filled in by the front-end work)."""
+"""URLs of the built front ends: the officer app at /app/, the command centre at /command/."""
 
-from django.urls import URLPattern
+from django.urls import path, re_path
 
-urlpatterns: list[URLPattern] = []
+from smartduty.web import views
+
+urlpatterns = [
+    path("app/sw.js", views.service_worker, name="web-officer-sw"),
+    path("app/manifest.webmanifest", views.web_manifest, name="web-officer-manifest"),
+    path("app/", views.spa_index, {"app": "officer"}, name="web-officer"),
+    re_path(r"^app/(?P<rest>.+)$", views.spa_index, {"app": "officer"}),
+    path("command/", views.spa_index, {"app": "command"}, name="web-command"),
+    re_path(r"^command/(?P<rest>.+)$", views.spa_index, {"app": "command"}),
+    path("web/config.json", views.web_config, name="web-config"),
+    path("web/session", views.session, name="web-session"),
+]

@@ -121,7 +121,7 @@ def street_of(place: str, fallback: str) -> str:
     return match.group(1) if match else text[:8]
 
 
-def _bump(counter: dict[str, list[int]], key: str, status: str, posted: bool) -> None:
+def _bump(counter: dict[str, list[int]], key: str, status: str, *, posted: bool) -> None:
     row = counter.setdefault(key, [0, 0, 0])
     row[0] += 1
     if status == Status.MOVED:
@@ -215,8 +215,8 @@ def dashboard(
         *fields
     ):
         local = timezone.localtime(created, tz)
-        _bump(hours, f"{local.hour:02d}", status, posted is not None)
-        _bump(days, local.date().isoformat(), status, posted is not None)
+        _bump(hours, f"{local.hour:02d}", status, posted=posted is not None)
+        _bump(days, local.date().isoformat(), status, posted=posted is not None)
         street = street_of(place, d_name)
         street_hours[(street, local.hour)] += 1
         street_totals[street] += 1
@@ -250,9 +250,7 @@ def dashboard(
         total=stats.total,
         hourly=[TrendPoint(k, *v) for k, v in hours.items()],
         daily=[TrendPoint(k, *v) for k, v in days.items()],
-        heatmap=Heatmap(
-            streets=streets, cells=cells, max=max((c for _, _, c in cells), default=0)
-        ),
+        heatmap=Heatmap(streets=streets, cells=cells, max=max((c for _, _, c in cells), default=0)),
         open_cases=open_cases,
         open_total=open_total,
         points=points,

@@ -1,0 +1,19 @@
+import { createApp } from "vue";
+import {
+  ElButton,
+  ElConfigProvider,
+  ElDatePicker,
+  ElInput,
+  ElOption,
+  ElSelect,
+} from "element-plus";
+import "element-plus/dist/index.css";
+import "element-plus/theme-chalk/dark/css-vars.css";
+import "./style.css";
+import App from "./App.vue";
+import { i18n } from "./i18n";
+
+const app = createApp(App);
+app.use(i18n);
+for (const c of [ElButton, ElConfigProvider, ElDatePicker, ElInput, ElOption, ElSelect]) app.use(c);
+app.mount("#app");
