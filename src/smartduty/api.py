@@ -12,10 +12,10 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import Operation
+from ninja.renderers import JSONRenderer
 
 from smartduty.evidence.api import router as evidence_router
 from smartduty.kernel.errors import DomainError
@@ -37,6 +37,7 @@ _STATUS_CODES = {
     409: ("conflict", "当前状态不允许此操作"),
     413: ("payload_too_large", "上传内容过大"),
     422: ("validation_failed", "输入内容不符合要求"),
+    429: ("too_many_attempts", "尝试次数过多，请稍后再试"),
 }
 
 
@@ -51,7 +52,7 @@ class SmartdutyAPI(NinjaAPI):
 class UTF8JSONRenderer(JSONRenderer):
     """JSON with Chinese text as UTF-8, not `\\uXXXX` escapes (readable in curl and logs)."""
 
-    json_dumps_params = {"ensure_ascii": False}  # noqa: RUF012 - ninja's class attribute
+    json_dumps_params = {"ensure_ascii": False}
 
 
 api = SmartdutyAPI(

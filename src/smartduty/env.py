@@ -46,6 +46,17 @@ class PolicyDefaults(BaseModel):
     duplicate_window_seconds: int = 1800
 
 
+class WebEnv(BaseModel):
+    """Front-end settings: the map base layer and how often screens refresh."""
+
+    map_tile_url: str = ""
+    """An XYZ tile URL (e.g. a city GIS server); empty shows report points on a plain grid."""
+    map_attribution: str = ""
+    map_center: tuple[float, float] = (36.456, 115.985)
+    map_zoom: int = 13
+    poll_seconds: int = 5
+
+
 class Env(BaseSettings):
     """Every knob the process reads from its environment."""
 
@@ -82,6 +93,7 @@ class Env(BaseSettings):
     evidence: EvidenceEnv = EvidenceEnv()
     storage: StorageEnv = StorageEnv()
     policy_defaults: PolicyDefaults = PolicyDefaults()
+    web: WebEnv = WebEnv()
 
     def check_production(self) -> None:
         """Refuse to start a production process on development secrets."""

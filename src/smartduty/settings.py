@@ -173,3 +173,9 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+WEB_MAP_TILE_URL = ENV.web.map_tile_url
+WEB_MAP_ATTRIBUTION = ENV.web.map_attribution
+WEB_MAP_CENTER = list(ENV.web.map_center)
+WEB_MAP_ZOOM = ENV.web.map_zoom
+WEB_POLL_SECONDS = ENV.web.poll_seconds

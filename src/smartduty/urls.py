@@ -25,7 +25,7 @@ def healthz(request: HttpRequest) -> JsonResponse:  # noqa: ARG001
 
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", RedirectView.as_view(url="/app/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz),

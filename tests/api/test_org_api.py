@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from smartduty.org.models import Officer
 from tests.factories.org import City
@@ -69,3 +73,33 @@ def test_session_login_requires_csrf_for_writes(officer_a: Officer) -> None:
         content_type="application/json",
     )
     assert resp.status_code == 403
+
+
+def test_password_guessing_locks_the_account(officer_a: Officer) -> None:
+    client = Client()
+    url = "/api/v1/auth/tokens"
+    for _ in range(5):
+        resp = client.post(
+            url, {"username": "officer_a", "password": "guess"}, content_type="application/json"
+        )
+        assert resp.status_code == 401
+    locked = client.post(
+        url, {"username": "officer_a", "password": "pass-1234"}, content_type="application/json"
+    )
+    assert locked.status_code == 429
+    assert "锁定" in locked.json()["message"]
+    other = client.post(
+        url, {"username": "nobody", "password": "x"}, content_type="application/json"
+    )
+    assert other.status_code == 401
+    with time_machine.travel(timezone.now() + timedelta(minutes=16), tick=False):
+        ok = client.post(
+            url, {"username": "officer_a", "password": "pass-1234"}, content_type="application/json"
+        )
+    assert ok.status_code == 201
+
+
+def test_me_has_unit_and_district_ids(officer_a: Officer, api_client) -> None:  # type: ignore[no-untyped-def]
+    body = api_client(officer_a).get("/api/v1/me").json()
+    assert body["unit_id"] == str(officer_a.unit.public_id)
+    assert body["district_id"] == str(officer_a.unit.district.public_id)

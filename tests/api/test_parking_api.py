@@ -311,3 +311,32 @@ def test_status_enum_is_constrained_in_db(officer_a: Officer) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         ParkingReport.objects.filter(pk=report.pk).update(status="bogus")
     assert Status(ParkingReport.objects.get(pk=report.pk).status) == Status.REPORTED
+
+
+def test_place_corrected_at_confirm_and_capture_time_checked(
+    officer_a: Officer, api_client
+) -> None:  # type: ignore[no-untyped-def]
+    register_owner(officer_a)
+    client: Client = api_client(officer_a)
+    taken = timezone.now() - timedelta(minutes=30)
+    body = _create(client, place="东区", captured_at=taken.isoformat())
+    assert body["captured_at"] is not None
+    resp = client.post(
+        f"/api/v1/parking-reports/{body['public_id']}/plate",
+        {"plate": "鲁PA12345", "place": "建设路12号"},
+        content_type="application/json",
+    )
+    assert resp.json()["place"] == "建设路12号"
+    assert "建设路12号" in Delivery.objects.get(channel="sms").rendered_text
+    future = client.post(
+        "/api/v1/parking-reports",
+        {"file": _photo(), "captured_at": (timezone.now() + timedelta(hours=1)).isoformat()},
+    )
+    assert future.status_code == 422
+    stale = client.post(
+        "/api/v1/parking-reports",
+        {"file": _photo(), "captured_at": (timezone.now() - timedelta(days=2)).isoformat()},
+    )
+    assert stale.status_code == 422
+    assert "24 小时" in stale.json()["message"]
+    assert ParkingReport.objects.count() == 1

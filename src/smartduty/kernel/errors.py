@@ -61,6 +61,14 @@ class Conflict(DomainError):
     default_message = "记录已被他人修改或当前状态不允许此操作，请刷新后重试"
 
 
+class TooManyAttempts(DomainError):
+    """Rate limit hit (for example repeated wrong passwords)."""
+
+    status = 429
+    code = "too_many_attempts"
+    default_message = "尝试次数过多，请稍后再试"
+
+
 class PayloadTooLarge(DomainError):
     """An upload exceeds the configured limits."""
 

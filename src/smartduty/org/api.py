@@ -16,10 +16,13 @@ router = Router(tags=["org"])
 
 
 @router.post("/auth/tokens", response={201: TokenOut}, auth=None)
-def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:  # noqa: ARG001
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:
     """Log in with username and password; returns a bearer token for the officer app."""
     token, raw = services.exchange_password_for_token(
-        username=payload.username, password=payload.password, device_name=payload.device_name
+        username=payload.username,
+        password=payload.password,
+        device_name=payload.device_name,
+        ip_address=request.META.get("REMOTE_ADDR"),
     )
     return Status(201, TokenOut(token=raw, expires_at=token.expires_at))
 
@@ -35,7 +38,9 @@ def get_me(request: HttpRequest) -> MeOut:
         name=officer.name if officer else principal.username,
         badge_number=principal.badge_number,
         unit=officer.unit.name if officer else None,
+        unit_id=officer.unit.public_id if officer else None,
         district=officer.unit.district.name if officer else None,
+        district_id=officer.unit.district.public_id if officer else None,
         roles=selectors.list_role_names(user_id=principal.user_id),
         permissions=sorted(principal.permissions),
     )

@@ -87,6 +87,8 @@ class MeOut(Schema):
     name: str
     badge_number: str
     unit: str | None
+    unit_id: UUID | None
     district: str | None
+    district_id: UUID | None
     roles: list[str]
     permissions: list[str]

@@ -13,7 +13,9 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, P
 from django.db import transaction
 from django.utils import timezone
 
-from smartduty.kernel.errors import NotAuthenticated, ValidationFailed
+from smartduty.kernel import audit
+from smartduty.kernel.errors import NotAuthenticated, TooManyAttempts, ValidationFailed
+from smartduty.kernel.models import AuditEntry
 from smartduty.kernel.scoping import ANONYMOUS, Principal
 from smartduty.org import selectors
 from smartduty.org.models import Agency, ApiToken, District, Officer, Unit
@@ -192,11 +194,48 @@ def revoke_token(*, user: AbstractBaseUser, public_id: str) -> None:
     )
 
 
-def exchange_password_for_token(
-    *, username: str, password: str, device_name: str
-) -> tuple[ApiToken, str]:
-    """Check credentials and issue a token, with one Chinese message for every failure."""
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_LOCKOUT = timedelta(minutes=15)
+
+
+def authenticate_password(
+    *, username: str, password: str, ip_address: str | None = None
+) -> AbstractBaseUser:
+    """Check a password, with a lockout after repeated failures for the same account.
+
+    After `LOGIN_FAILURE_LIMIT` wrong passwords within `LOGIN_LOCKOUT`, further attempts are
+    refused (429) until the window passes, even with the right password. Failures and
+    lockouts are audit rows, so the back office sees guessing attempts.
+    """
+    since = timezone.now() - LOGIN_LOCKOUT
+    failures = AuditEntry.objects.filter(
+        action="auth.login_failed", object_id=username[:64], at__gte=since
+    ).count()
+    if failures >= LOGIN_FAILURE_LIMIT:
+        audit.record(
+            actor=None,
+            action="auth.login_locked",
+            object_type="auth.user",
+            object_id=username[:64],
+            ip_address=ip_address,
+        )
+        raise TooManyAttempts("密码错误次数过多，账号已临时锁定 15 分钟，请稍后再试")
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
+        audit.record(
+            actor=None,
+            action="auth.login_failed",
+            object_type="auth.user",
+            object_id=username[:64],
+            ip_address=ip_address,
+        )
         raise NotAuthenticated("账号或密码错误")
+    return user
+
+
+def exchange_password_for_token(
+    *, username: str, password: str, device_name: str, ip_address: str | None = None
+) -> tuple[ApiToken, str]:
+    """Check credentials and issue a token, with one Chinese message for every failure."""
+    user = authenticate_password(username=username, password=password, ip_address=ip_address)
     return issue_token(user=user, name=device_name[:60] or "officer-app")

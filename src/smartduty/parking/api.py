@@ -72,6 +72,7 @@ def create_report(
         lon=form.lon,
         accuracy_m=form.accuracy_m,
         idempotency_key=form.idempotency_key,
+        captured_at=form.captured_at,
     )
     report = selectors.get_report(principal=principal, public_id=result.report.public_id)
     return Status(201 if result.created else 200, report)
@@ -103,6 +104,7 @@ def confirm_plate(request: HttpRequest, public_id: UUID, payload: PlateIn) -> Pa
         actor=request.user,
         report=_report(request, public_id),
         plate=payload.plate,
+        place=payload.place,
         expected_version=payload.version,
     )
     return _report(request, public_id)

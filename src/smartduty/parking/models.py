@@ -30,6 +30,7 @@ class ParkingReport(models.Model):
         "org.Officer", verbose_name="上报人员", on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField("上报时间", default=timezone.now, db_index=True)
+    captured_at = models.DateTimeField("拍摄时间（手机）", null=True, blank=True)
     owner_code = models.CharField(
         "车主链接码", max_length=12, unique=True, default=shortlinks.new_owner_code, editable=False
     )

@@ -35,6 +35,7 @@ class ReportOut(Schema):
     reported_by: str
     reported_by_badge: str
     created_at: datetime
+    captured_at: datetime | None
     owner_notified_at: datetime | None
     deadline_at: datetime | None
     seconds_left: int | None = Field(description="距挪车截止的秒数（仅待挪车时）")
@@ -110,10 +111,11 @@ class ReportFilter(Schema):
 
 
 class PlateIn(Schema):
-    """The plate as the officer confirms or corrects it."""
+    """The plate as the officer confirms or corrects it, and optionally the place name."""
 
     plate: str = Field(min_length=2, max_length=16)
     version: int | None = None
+    place: str | None = Field(default=None, max_length=60, description="修正后的地点名称")
 
 
 class TransitionIn(Schema):
@@ -162,6 +164,9 @@ class ReportCreateIn(Schema):
     lon: float | None = Field(default=None, ge=-180, le=180)
     accuracy_m: float | None = Field(default=None, ge=0)
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=64)
+    captured_at: datetime | None = Field(
+        default=None, description="拍摄时间（离线上报时由手机记录，不早于 24 小时）"
+    )
 
 
 class RecheckIn(Schema):

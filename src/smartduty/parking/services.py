@@ -37,6 +37,8 @@ from smartduty.vehicles.selectors import get_owner_lookup
 MOVE_DEADLINE = "parking.move_deadline"
 SUBJECT = "parking.report"
 RECHECK_DISTANCE_WARN_M = 50.0
+MAX_CAPTURE_AGE = timedelta(hours=24)
+CLOCK_SKEW = timedelta(minutes=2)
 Actor = User | AnonymousUser | None
 
 
@@ -118,11 +120,15 @@ def report_illegal_parking(
     lon: float | None = None,
     accuracy_m: float | None = None,
     idempotency_key: str | None = None,
+    captured_at: datetime | None = None,
 ) -> ReportResult:
     """Create a report from a photo. With a confirmed `plate`, the owner is notified at once.
 
     The same `idempotency_key` (an offline phone retrying) returns the first report unchanged.
+    `captured_at` is when the phone took the photo (a report queued offline is sent later); it
+    may not lie in the future nor more than `MAX_CAPTURE_AGE` in the past.
     """
+    _check_capture_time(captured_at)
     if not principal.has_perm("parking.report_parking"):
         raise PermissionDenied("您没有上报违停的权限")
     if idempotency_key:
@@ -157,6 +163,7 @@ def report_illegal_parking(
             lon=lon if lon is not None else stored.exif_lon,
             accuracy_m=accuracy_m,
             photo=stored,
+            captured_at=captured_at,
         )
         report.full_clean(exclude=["photo", "district", "unit", "reported_by"])
         report.save()
@@ -175,6 +182,18 @@ def report_illegal_parking(
     return ReportResult(report, created=True)
 
 
+def _check_capture_time(captured_at: datetime | None) -> None:
+    if captured_at is None:
+        return
+    if timezone.is_naive(captured_at):
+        raise ValidationFailed("拍摄时间必须带时区")
+    now = timezone.now()
+    if captured_at > now + CLOCK_SKEW:
+        raise ValidationFailed("拍摄时间晚于服务器时间，请检查手机时间设置")
+    if now - captured_at > MAX_CAPTURE_AGE:
+        raise ValidationFailed("拍摄时间早于 24 小时，不能作为违停上报，请重新拍照")
+
+
 def _user_of(officer: Officer) -> User:
     return officer.user
 
@@ -185,9 +204,12 @@ def confirm_plate(
     actor: Actor,
     report: ParkingReport,
     plate: str,
+    place: str | None = None,
     expected_version: int | None = None,
 ) -> ParkingReport:
     """Fix the plate (flagged when it differs from the reading) and start the owner contact.
+
+    `place` replaces the place name typed at upload time (the officer may correct it here).
 
     Same plate with an open report inside the duplicate window → `duplicate` (no second SMS);
     no registry entry → `owner_unknown`; otherwise the owner SMS is queued and the deadline set.
@@ -205,7 +227,12 @@ def confirm_plate(
         policy = get_effective_policy(district=locked.district)
         since = timezone.now() - timedelta(seconds=policy.duplicate_window_seconds)
         original = find_open_report_for_plate(plate=info.text, since=since, exclude_pk=locked.pk)
-        base = {"plate": info.text, "is_plate_edited": edited or not locked.plate_read}
+        base: dict[str, Any] = {
+            "plate": info.text,
+            "is_plate_edited": edited or not locked.plate_read,
+        }
+        if place is not None and place.strip():
+            base["place"] = locked.place = place.strip()[:60]
         if original is not None:
             return transition(
                 locked,

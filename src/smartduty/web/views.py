@@ -23,6 +23,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
+from smartduty.kernel.errors import DomainError
+from smartduty.org import services as org_services
+
 APPS: Final = {"officer": "/app/", "command": "/command/"}
 CSP: Final = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -138,10 +141,11 @@ def session(request: HttpRequest) -> JsonResponse:
             return JsonResponse(
                 {"code": "validation_failed", "message": "请输入账号和密码"}, status=422
             )
-        user = auth.authenticate(request, username=username, password=password)
-        if user is None or not user.is_active:
-            return JsonResponse(
-                {"code": "not_authenticated", "message": "账号或密码错误"}, status=401
+        try:
+            user = org_services.authenticate_password(
+                username=username, password=password, ip_address=request.META.get("REMOTE_ADDR")
             )
-        auth.login(request, user)
+        except DomainError as exc:
+            return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
+        auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return JsonResponse(_session_body(request))

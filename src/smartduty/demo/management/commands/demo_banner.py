@@ -23,6 +23,8 @@ class Command(BaseCommand):
             "",
             "=" * 64,
             "智慧勤务平台 smartduty 已启动",
+            f"  执法 App  Officer app: {url}/app/      （手机竖屏 / phone-sized）",
+            f"  指挥中心  Command    : {url}/command/",
             f"  管理后台 Back office : {url}/admin/",
             f"  API 文档  API docs   : {url}/api/v1/docs",
             f"  OpenAPI              : {url}/api/v1/openapi.json",
