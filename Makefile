@@ -15,20 +15,31 @@ FRONTEND_SOURCES := $(shell find $(FRONTEND) -path $(FRONTEND)/node_modules -pru
   \( -name '*.ts' -o -name '*.vue' -o -name '*.css' -o -name '*.html' -o -name '*.js' \
   -o -name '*.json' -o -name '*.png' -o -name '*.webmanifest' \) -print 2>/dev/null)
 
-.PHONY: run test install lint pytest migrate demo worker web clean lock frontend frontend-check api-client
+.PHONY: run test install lint pytest migrate demo models worker web clean lock frontend frontend-check api-client
 
+# rapidocr_onnxruntime is installed only for the PP-OCRv4 ONNX files it ships (plate reader);
+# --no-deps because its metadata asks for the GUI opencv-python, which clashes with the headless build.
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]' 2>&1 \
-	  | grep -v "is ignored: it is neither" || true
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]' \
+	  > $(VENV)/pip.log 2>&1 || { grep -v "is ignored: it is neither" $(VENV)/pip.log; exit 1; }
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -c requirements.lock \
+	  rapidocr_onnxruntime >> $(VENV)/pip.log 2>&1 || { grep -v "is ignored" $(VENV)/pip.log; exit 1; }
 	DJANGO_SETTINGS_MODULE=smartduty.settings $(BIN)/python -c "import django; django.setup()" && touch $(STAMP)
+
+## plate-detector models: installed from ../shared/models (SHA-256 pinned) when that folder exists;
+## without them recognition falls back to the wheel-shipped PP-OCRv4 detector
+SHARED_MODELS ?= ../shared/models/hyperlpr3
+models: install
+	@if [ -d "$(SHARED_MODELS)" ]; then $(BIN)/python manage.py install_models --from "$(SHARED_MODELS)"; \
+	  else echo "未找到 $(SHARED_MODELS)：车牌识别使用 wheel 自带模型 (no optional models found)"; fi
 
 install: $(STAMP)
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
-demo: migrate
+demo: migrate models
 	$(BIN)/python manage.py seed_demo
 
 ## make frontend: `npm ci` (when node_modules is missing or the lock changed), then build the

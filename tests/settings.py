@@ -19,3 +19,5 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 POLICY_MOVE_WINDOW_OVERRIDE_SECONDS = None
 STATIC_ROOT = _TMP / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# parking tests send plates themselves; the recognition tests cover reading on upload
+PARKING_RECOGNIZE_ON_UPLOAD = False

@@ -90,6 +90,10 @@ class Env(BaseSettings):
         default=None,
         description="Overrides every district's move window (demo and acceptance runs).",
     )
+    recognize_on_upload: bool = Field(
+        default=True,
+        description="Read the plate of a report photo sent without a plate or a reading.",
+    )
     evidence: EvidenceEnv = EvidenceEnv()
     storage: StorageEnv = StorageEnv()
     policy_defaults: PolicyDefaults = PolicyDefaults()

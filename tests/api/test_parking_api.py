@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from smartduty.kernel import timers
@@ -21,6 +21,8 @@ from smartduty.notifications.templates import sms_segments
 from smartduty.org.models import Officer
 from smartduty.parking.models import ParkingReport
 from smartduty.parking.states import Status
+from smartduty.recognition.providers.stub import StubRecognizer
+from smartduty.recognition.selectors import use_recognizer
 from tests.factories.org import City
 from tests.factories.parking import OWNER_PHONE, jpeg_bytes, make_report, register_owner
 
@@ -340,3 +342,23 @@ def test_place_corrected_at_confirm_and_capture_time_checked(
     assert stale.status_code == 422
     assert "24 小时" in stale.json()["message"]
     assert ParkingReport.objects.count() == 1
+
+
+@override_settings(PARKING_RECOGNIZE_ON_UPLOAD=True)
+def test_upload_without_plate_shows_the_reading(officer_a: Officer, api_client) -> None:  # type: ignore[no-untyped-def]
+    register_owner(officer_a)
+    client: Client = api_client(officer_a)
+    with use_recognizer(StubRecognizer("鲁PA12345", confidence=0.97)):
+        body = _create(client, place="人民路")
+    assert body["status"] == "reported"
+    assert (body["plate_read"], body["plate_confidence"]) == ("鲁PA12345", 0.97)
+    assert not Delivery.objects.exists()  # nothing is sent until the officer confirms
+    confirm = client.post(
+        f"/api/v1/parking-reports/{body['public_id']}/plate",
+        {"plate": body["plate_read"]},
+        content_type="application/json",
+    )
+    assert confirm.json()["is_plate_edited"] is False
+    with use_recognizer(StubRecognizer(None)):
+        empty = _create(client, place="人民路")
+    assert empty["plate_read"] == ""

@@ -1052,6 +1052,8 @@ export interface components {
             badge_number: string;
             /** District */
             district: string | null;
+            /** District Id */
+            district_id: string | null;
             /** Name */
             name: string;
             /** Permissions */
@@ -1060,6 +1062,8 @@ export interface components {
             roles: string[];
             /** Unit */
             unit: string | null;
+            /** Unit Id */
+            unit_id: string | null;
             /** Username */
             username: string;
         };
@@ -1323,9 +1327,14 @@ export interface components {
         };
         /**
          * PlateIn
-         * @description The plate as the officer confirms or corrects it.
+         * @description The plate as the officer confirms or corrects it, and optionally the place name.
          */
         PlateIn: {
+            /**
+             * Place
+             * @description 修正后的地点名称
+             */
+            place?: string | null;
             /** Plate */
             plate: string;
             /** Version */
@@ -1507,6 +1516,11 @@ export interface components {
             /** Accuracy M */
             accuracy_m?: number | null;
             /**
+             * Captured At
+             * @description 拍摄时间（离线上报时由手机记录，不早于 24 小时）
+             */
+            captured_at?: string | null;
+            /**
              * District Id
              * @description 默认为上报人员所属辖区
              */
@@ -1565,6 +1579,8 @@ export interface components {
             accuracy_m: number | null;
             /** Allowed Actions */
             allowed_actions: string[];
+            /** Captured At */
+            captured_at: string | null;
             /** Closed At */
             closed_at: string | null;
             /**
@@ -2115,6 +2131,11 @@ export interface operations {
                 "multipart/form-data": {
                     /** Accuracy M */
                     accuracy_m?: number | null;
+                    /**
+                     * Captured At
+                     * @description 拍摄时间（离线上报时由手机记录，不早于 24 小时）
+                     */
+                    captured_at?: string | null;
                     /**
                      * District Id
                      * @description 默认为上报人员所属辖区

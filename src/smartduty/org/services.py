@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.apps import apps as django_apps
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -198,9 +198,7 @@ LOGIN_FAILURE_LIMIT = 5
 LOGIN_LOCKOUT = timedelta(minutes=15)
 
 
-def authenticate_password(
-    *, username: str, password: str, ip_address: str | None = None
-) -> AbstractBaseUser:
+def authenticate_password(*, username: str, password: str, ip_address: str | None = None) -> User:
     """Check a password, with a lockout after repeated failures for the same account.
 
     After `LOGIN_FAILURE_LIMIT` wrong passwords within `LOGIN_LOCKOUT`, further attempts are

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +21,13 @@ from smartduty.evidence import services as evidence
 from smartduty.evidence.models import Photo
 from smartduty.evidence.states import PhotoKind
 from smartduty.kernel import fsm, timers
-from smartduty.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from smartduty.kernel.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from smartduty.kernel.scoping import Principal
 from smartduty.notifications import services as outbox
 from smartduty.notifications.ports import Channel
@@ -31,6 +38,7 @@ from smartduty.parking.models import NoticeSequence, ParkingNotice, ParkingRepor
 from smartduty.parking.selectors import find_open_report_for_plate, find_report_by_idempotency_key
 from smartduty.parking.states import ALLOWED, SYSTEM_ACTIONS, Action, RecheckOutcome, Status
 from smartduty.policy.selectors import get_effective_policy
+from smartduty.recognition import services as recognition
 from smartduty.vehicles.plates import normalize_plate, parse_plate
 from smartduty.vehicles.selectors import get_owner_lookup
 
@@ -129,6 +137,10 @@ def report_illegal_parking(
     may not lie in the future nor more than `MAX_CAPTURE_AGE` in the past.
     """
     _check_capture_time(captured_at)
+    if not plate and not plate_read and settings.PARKING_RECOGNIZE_ON_UPLOAD:
+        photo, reading = _recognize(photo)
+        if reading is not None:
+            plate_read, plate_confidence = reading
     if not principal.has_perm("parking.report_parking"):
         raise PermissionDenied("您没有上报违停的权限")
     if idempotency_key:
@@ -180,6 +192,25 @@ def report_illegal_parking(
                 principal=principal, actor=_user_of(officer), report=report, plate=plate
             )
     return ReportResult(report, created=True)
+
+
+def _recognize(photo: bytes | IO[bytes]) -> tuple[bytes | IO[bytes], tuple[str, float] | None]:
+    """Read the plate before the report's transaction (no write lock held while computing).
+
+    Returns the photo (as bytes when it had to be read) and `(text, confidence)` or None. A
+    photo the recogniser cannot use is left for `store_photo` to reject with its own message.
+    """
+    size = len(photo) if isinstance(photo, bytes) else getattr(photo, "size", None)
+    if size is not None and size > settings.EVIDENCE_MAX_BYTES:
+        return photo, None
+    data = photo if isinstance(photo, bytes) else photo.read()
+    try:
+        best = recognition.read_plate(data=data).best
+    except DomainError:
+        return data, None
+    if best is None:
+        return data, None
+    return data, (best.text, best.confidence)
 
 
 def _check_capture_time(captured_at: datetime | None) -> None:

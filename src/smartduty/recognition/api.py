@@ -1,5 +1,58 @@
-"""API of the recognition app."""
+"""Recognition endpoints: read the plate in an uploaded photo (nothing is stored)."""
 
-from ninja import Router
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import File, Router, UploadedFile
+
+from smartduty.kernel.errors import PayloadTooLarge
+from smartduty.recognition import services
+from smartduty.recognition.ports import PlateCandidate, Recognition
+from smartduty.recognition.schemas import PlateCandidateOut, PlateReadingOut
+from smartduty.vehicles.plates import PlateColor
 
 router = Router(tags=["recognition"])
+
+
+def _candidate(c: PlateCandidate) -> PlateCandidateOut:
+    return PlateCandidateOut(
+        plate=c.text,
+        confidence=c.confidence,
+        char_confidences=list(c.char_confidences),
+        color=c.color.value,
+        color_label=str(PlateColor(c.color).label),
+        box=list(c.box),
+        corners=[[x, y] for x, y in c.corners],
+        needs_review=c.needs_review,
+    )
+
+
+def _reading(result: Recognition) -> PlateReadingOut:
+    best = result.best
+    return PlateReadingOut(
+        plate=best.text if best else None,
+        confidence=best.confidence if best else 0.0,
+        color=best.color.value if best else None,
+        color_label=str(PlateColor(best.color).label) if best else None,
+        box=list(best.box) if best else None,
+        needs_review=result.needs_review,
+        candidates=[_candidate(c) for c in result.candidates],
+        model_set=result.model_set,
+        model_versions=list(result.model_versions),
+        ms=result.ms,
+        image_size=list(result.image_size),
+    )
+
+
+@router.post("/plates/read", response=PlateReadingOut)
+def read_plate(request: HttpRequest, file: File[UploadedFile]) -> PlateReadingOut:  # noqa: ARG001
+    """Read the licence plate(s) in a photo for one-tap confirmation (the photo is not kept).
+
+    `plate` is the most likely target (large, central, sharp); `needs_review` asks the officer
+    to confirm or type it. A photo without a plate gives `plate: null`, not an error.
+    """
+    limit = int(settings.EVIDENCE_MAX_BYTES)
+    if file.size is not None and file.size > limit:
+        raise PayloadTooLarge(f"照片超过 {limit // (1024 * 1024)} MB，无法识别")
+    return _reading(services.read_plate(data=file.read(limit + 1)))

@@ -68,6 +68,10 @@ class Recognition:
     """Which set of models ran, e.g. `hyperlpr3-det320 + ppocrv4-rec`."""
     ms: float = 0.0
     """Milliseconds spent on this photo (decoding included)."""
+    model_ms: float = 0.0
+    """Of `ms`, the milliseconds spent inside the models themselves."""
+    decode_ms: float = 0.0
+    """Of `ms`, the milliseconds spent decoding the photo (JPEG/PNG/HEIC to pixels)."""
     image_size: tuple[int, int] = (0, 0)
     """Width and height of the upright photo."""
     notes: tuple[str, ...] = field(default=())

@@ -17,10 +17,13 @@ from functools import lru_cache
 import numpy as np
 
 from smartduty.recognition.engine.sessions import FloatArray
-from smartduty.vehicles.plates import LENGTH_NEV, LENGTH_ORDINARY, allowed_next_chars
+from smartduty.vehicles.plates import LENGTH_NEV, LENGTH_ORDINARY, TEMPLATES, PlateKind
 
 _TOP_K = 4
 """Characters tried per frame and prefix (the most likely allowed ones)."""
+_SCAN = 12
+"""How far down a frame's ranking to look for allowed characters before searching them all."""
+_MIN_P = 1e-5
 
 
 @dataclass(frozen=True)
@@ -38,10 +41,49 @@ class Reading:
         return math.exp(min(self.log_prob, 0.0))
 
 
-@lru_cache(maxsize=4096)
-def _allowed_mask(prefix: str, length: int, alphabet: str) -> np.ndarray:
-    allowed = allowed_next_chars(prefix, length)
-    return np.array([c in allowed for c in alphabet], dtype=bool)
+class _Grammar:
+    """The GA 36 templates as a small automaton over prefixes, for one alphabet and length.
+
+    A state is the set of plate kinds whose template the prefix still fits; its allowed next
+    characters are the union of those templates at the next position. Built lazily from
+    `vehicles.plates.TEMPLATES`, the validator's own grammar (a unit test checks it against
+    `allowed_next_chars` on every prefix it reaches).
+    """
+
+    def __init__(self, alphabet: str, length: int) -> None:
+        self.alphabet = alphabet
+        self.length = length
+        self.start: frozenset[PlateKind] = frozenset(
+            kind for kind, template in TEMPLATES.items() if len(template) == length
+        )
+        self._next: dict[tuple[frozenset[PlateKind], int], frozenset[PlateKind]] = {}
+        self._allowed: dict[tuple[frozenset[PlateKind], int], frozenset[int]] = {}
+
+    def allowed(self, state: frozenset[PlateKind], position: int) -> frozenset[int]:
+        """Alphabet indices allowed at `position` in `state`."""
+        key = (state, position)
+        found = self._allowed.get(key)
+        if found is None:
+            chars = frozenset().union(*(TEMPLATES[k][position] for k in state))
+            found = frozenset(i for i, c in enumerate(self.alphabet) if c in chars)
+            self._allowed[key] = found
+        return found
+
+    def step(self, state: frozenset[PlateKind], position: int, index: int) -> frozenset[PlateKind]:
+        """The state after reading alphabet character `index` at `position`."""
+        key = (state, position * 256 + index)
+        found = self._next.get(key)
+        if found is None:
+            char = self.alphabet[index]
+            found = frozenset(k for k in state if char in TEMPLATES[k][position])
+            self._next[key] = found
+        return found
+
+
+@lru_cache(maxsize=16)
+def grammar(alphabet: str, length: int) -> _Grammar:
+    """The shared automaton for an alphabet and plate length."""
+    return _Grammar(alphabet, length)
 
 
 def beam_search(
@@ -50,62 +92,65 @@ def beam_search(
     """The most likely grammar-valid text of `length` characters and its log probability.
 
     `probs` is `(T, 1 + K)`: column 0 the blank, then one column per `alphabet` character.
+    Plain Python floats: for ~20-40 frames and a beam of 8 they beat numpy's call overhead.
     """
     steps = probs.shape[0]
     if steps < length:
         return None
-    chars = probs[:, 1:].astype(np.float64)
-    blank = probs[:, 0].astype(np.float64)
-    # prefix -> (p ending in blank, p ending in a character), scaled per step by `log_scale`
-    beams: dict[str, tuple[float, float]] = {"": (1.0, 0.0)}
+    automaton = grammar(alphabet, length)
+    rows: list[list[float]] = probs[:, 1:].astype(np.float64).tolist()
+    blanks: list[float] = probs[:, 0].astype(np.float64).tolist()
+    orders: list[list[int]] = np.argsort(-probs[:, 1:], axis=1)[:, :_SCAN].tolist()
+    # prefix (alphabet indices) -> [p ending in blank, p ending in a character, grammar state]
+    beams: dict[tuple[int, ...], tuple[float, float, frozenset[PlateKind]]] = {
+        (): (1.0, 0.0, automaton.start)
+    }
     log_scale = 0.0
     for t in range(steps):
-        row = chars[t]
-        nxt: dict[str, list[float]] = {}
-        remaining = steps - t  # frames left, including this one
-        for prefix, (pb, pnb) in beams.items():
+        row, blank, order = rows[t], blanks[t], orders[t]
+        left = steps - t - 1  # frames after this one
+        nxt: dict[tuple[int, ...], list[object]] = {}
+        for prefix, (pb, pnb, state) in beams.items():
             total = pb + pnb
-            slot = nxt.setdefault(prefix, [0.0, 0.0])
-            slot[0] += total * blank[t]
+            slot = nxt.get(prefix)
+            if slot is None:
+                slot = nxt[prefix] = [0.0, 0.0, state]
+            slot[0] += total * blank  # type: ignore[operator]  # slots hold floats then a state
             if prefix:
-                last = alphabet.index(prefix[-1])
-                slot[1] += pnb * row[last]
-            if len(prefix) >= length or length - len(prefix) > remaining:
+                slot[1] += pnb * row[prefix[-1]]  # type: ignore[operator]
+            position = len(prefix)
+            need = length - position - 1  # characters still needed after an extension
+            if need < 0 or need > left:
                 continue
-            mask = _allowed_mask(prefix, length, alphabet)
-            masked = np.where(mask, row, -1.0)
-            for k in np.argpartition(-masked, _TOP_K)[:_TOP_K]:
-                p = masked[k]
-                if p <= 0.0:
-                    continue
-                char = alphabet[k]
-                ext = nxt.setdefault(prefix + char, [0.0, 0.0])
-                if prefix and prefix[-1] == char:
-                    ext[1] += pb * p
-                else:
-                    ext[1] += total * p
-        # keep prefixes that can still finish in the frames left
+            for k in _extensions(row, order, automaton.allowed(state, position)):
+                key = (*prefix, k)
+                ext = nxt.get(key)
+                if ext is None:
+                    ext = nxt[key] = [0.0, 0.0, automaton.step(state, position, k)]
+                ext[1] += (pb if prefix and prefix[-1] == k else total) * row[k]  # type: ignore[operator]
         ranked = sorted(
-            (
-                (p, (s[0], s[1]))
-                for p, s in nxt.items()
-                if length - len(p) <= remaining - 1 or len(p) == length
-            ),
-            key=lambda item: item[1][0] + item[1][1],
+            ((p, s) for p, s in nxt.items() if length - len(p) <= left),
+            key=lambda item: item[1][0] + item[1][1],  # type: ignore[operator]
             reverse=True,
         )[:beam]
-        if not ranked:
-            return None
-        top = ranked[0][1][0] + ranked[0][1][1]
+        top = float(ranked[0][1][0] + ranked[0][1][1]) if ranked else 0.0  # type: ignore[operator]
         if top <= 0.0:
             return None
         log_scale += math.log(top)
-        beams = {p: (s[0] / top, s[1] / top) for p, s in ranked}
+        beams = {p: (s[0] / top, s[1] / top, s[2]) for p, s in ranked}  # type: ignore[misc,operator]
     done = [(p, s) for p, s in beams.items() if len(p) == length]
     if not done:
         return None
-    text, (pb, pnb) = max(done, key=lambda item: item[1][0] + item[1][1])
-    return text, math.log(pb + pnb) + log_scale
+    indices, (pb, pnb, _) = max(done, key=lambda item: item[1][0] + item[1][1])
+    return "".join(alphabet[i] for i in indices), math.log(pb + pnb) + log_scale
+
+
+def _extensions(row: list[float], order: list[int], allowed: frozenset[int]) -> list[int]:
+    """The few most likely allowed characters of a frame (at least one, when any is allowed)."""
+    picked = [k for k in order if k in allowed][:_TOP_K]
+    if not picked and allowed:
+        picked = [max(allowed, key=row.__getitem__)]
+    return [k for k in picked if row[k] > _MIN_P] or picked[:1]
 
 
 def char_confidences(probs: FloatArray, alphabet: str, text: str) -> tuple[float, ...]:
@@ -147,12 +192,49 @@ def char_confidences(probs: FloatArray, alphabet: str, text: str) -> tuple[float
     return tuple(round(float(v), 4) for v in best)
 
 
-def decode(probs: FloatArray, alphabet: str, *, beam: int = 8) -> list[Reading]:
-    """The best grammar-valid 7- and 8-character readings, most likely first."""
+def decode(
+    probs: FloatArray,
+    alphabet: str,
+    *,
+    beam: int = 8,
+    lengths: tuple[int, ...] = (LENGTH_ORDINARY, LENGTH_NEV),
+    with_confidences: bool = True,
+) -> list[Reading]:
+    """The best grammar-valid reading of each length, most likely first."""
     found = []
-    for length in (LENGTH_ORDINARY, LENGTH_NEV):
+    for length in lengths:
         best = beam_search(probs, alphabet, length=length, beam=beam)
         if best is not None:
             text, log_prob = best
-            found.append(Reading(text, log_prob, char_confidences(probs, alphabet, text)))
+            confidences = char_confidences(probs, alphabet, text) if with_confidences else ()
+            found.append(Reading(text, log_prob, confidences))
     return sorted(found, key=lambda r: r.log_prob, reverse=True)
+
+
+def ctc_log_prob(probs: FloatArray, alphabet: str, text: str) -> float:
+    """Log probability of exactly `text` under the frames (CTC forward algorithm)."""
+    cols = [0]
+    for char in text:
+        cols += [1 + alphabet.index(char), 0]
+    states = len(cols)
+    steps = probs.shape[0]
+    if steps < len(text):
+        return -math.inf
+    emit = probs[:, cols].astype(np.float64)
+    skip_ok = np.zeros(states, dtype=bool)
+    for s in range(3, states, 2):
+        skip_ok[s] = cols[s] != cols[s - 2]
+    alpha = np.zeros(states)
+    alpha[0], alpha[1] = emit[0, 0], emit[0, 1]
+    log_scale = 0.0
+    for t in range(1, steps):
+        shifted = np.concatenate([[0.0], alpha[:-1]])
+        skipped = np.where(skip_ok, np.concatenate([[0.0, 0.0], alpha[:-2]]), 0.0)
+        alpha = (alpha + shifted + skipped) * emit[t]
+        top = alpha.max()
+        if top <= 0.0:
+            return -math.inf
+        alpha /= top
+        log_scale += math.log(top)
+    end = alpha[-1] + alpha[-2]
+    return math.log(end) + log_scale if end > 0 else -math.inf

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from smartduty.recognition.engine.sessions import FloatArray, run_single
+from smartduty.recognition.engine.sessions import FloatArray, Stopwatch, run_single
 
 _PAD_VALUE = (0, 0, 0)
 
@@ -36,11 +36,21 @@ def letterbox(image: npt.NDArray[np.uint8], size: int) -> tuple[FloatArray, floa
     scale = min(size / height, size / width)
     new_w, new_h = max(1, int(width * scale)), max(1, int(height * scale))
     top, left = (size - new_h) // 2, (size - new_w) // 2
-    resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_AREA)
+    resized = _shrink(image, new_w, new_h)
     canvas = np.full((size, size, 3), _PAD_VALUE, dtype=np.uint8)
     canvas[top : top + new_h, left : left + new_w] = resized
     tensor = canvas[:, :, ::-1].transpose(2, 0, 1).astype(np.float32) / np.float32(255.0)
     return tensor[np.newaxis], scale, left, top
+
+
+def _shrink(image: npt.NDArray[np.uint8], width: int, height: int) -> npt.NDArray[np.uint8]:
+    """Resize for the detector: bilinear for mild reductions; for strong ones bilinear to twice
+    the size, then 2:1 area averaging (as smooth as area averaging all the way, and several
+    times faster than OpenCV's general area path on a phone photo)."""
+    if image.shape[1] <= width * 2:
+        return np.asarray(cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR))
+    double = cv2.resize(image, (width * 2, height * 2), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(cv2.resize(double, (width, height), interpolation=cv2.INTER_AREA))
 
 
 def _nms(boxes: FloatArray, scores: FloatArray, iou_threshold: float) -> list[int]:
@@ -85,7 +95,7 @@ def decode_output(
     boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
     corners = dets[:, 5:13].reshape(-1, 4, 2).copy()
     offset = np.array([left, top], dtype=np.float32)
-    boxes = (boxes - np.tile(offset, 2)) / scale
+    boxes = ((boxes - np.tile(offset, 2)) / scale).astype(np.float32)
     corners = (corners - offset) / scale
     found = []
     for i in _nms(boxes, scores, iou_threshold):
@@ -109,8 +119,10 @@ class PlateDetector:
         self.size = int(session.get_inputs()[0].shape[2])
         self.threshold = threshold
 
-    def detect(self, image: npt.NDArray[np.uint8]) -> list[Detection]:
+    def detect(
+        self, image: npt.NDArray[np.uint8], watch: Stopwatch | None = None
+    ) -> list[Detection]:
         """Plates in a BGR image, best first."""
         tensor, scale, left, top = letterbox(image, self.size)
-        raw = run_single(self.session, tensor)
+        raw = run_single(self.session, tensor, watch)
         return decode_output(raw, scale=scale, left=left, top=top, threshold=self.threshold)

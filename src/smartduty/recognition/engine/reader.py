@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from smartduty.recognition.engine.sessions import FloatArray, metadata, run_single
+from smartduty.recognition.engine.sessions import FloatArray, Stopwatch, metadata, run_single
 from smartduty.vehicles.plates import PROVINCES, SUFFIXES
 
 REC_HEIGHT = 48
@@ -46,16 +46,19 @@ class CharacterReader:
         widths = [max(self.min_width, crop.shape[1]) for crop in crops]
         batch = np.zeros((len(crops), 3, REC_HEIGHT, max(widths)), dtype=np.float32)
         for i, crop in enumerate(crops):
+            line = crop
             if crop.shape[0] != REC_HEIGHT:
-                scale = REC_HEIGHT / crop.shape[0]
-                crop = cv2.resize(crop, (max(8, round(crop.shape[1] * scale)), REC_HEIGHT))  # noqa: PLW2901
-            chw = crop.transpose(2, 0, 1).astype(np.float32) / np.float32(127.5) - np.float32(1.0)
+                width = max(8, round(crop.shape[1] * REC_HEIGHT / crop.shape[0]))
+                line = np.asarray(cv2.resize(crop, (width, REC_HEIGHT)), dtype=np.uint8)
+            chw = line.transpose(2, 0, 1).astype(np.float32) / np.float32(127.5) - np.float32(1.0)
             batch[i, :, :, : chw.shape[2]] = chw
         return batch
 
-    def read(self, crops: list[npt.NDArray[np.uint8]]) -> list[FloatArray]:
+    def read(
+        self, crops: list[npt.NDArray[np.uint8]], watch: Stopwatch | None = None
+    ) -> list[FloatArray]:
         """Per crop, the `(T, 1 + K)` blank-plus-plate-character probabilities."""
-        probs = run_single(self.session, self.tensor(crops))
+        probs = run_single(self.session, self.tensor(crops), watch)
         out = []
         for i, crop in enumerate(crops):
             steps = max(1, -(-max(self.min_width, crop.shape[1]) // 8))

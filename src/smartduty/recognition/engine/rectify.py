@@ -19,9 +19,7 @@ _UNIT = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=np.float32)
 def expand_quad(corners: FloatArray, *, mx: float, my: float) -> FloatArray:
     """The quadrilateral grown by `mx` of its width on each side and `my` of its height."""
     homography = cv2.getPerspectiveTransform(_UNIT, corners.astype(np.float32))
-    grown = np.array(
-        [[-mx, -my], [1 + mx, -my], [1 + mx, 1 + my], [-mx, 1 + my]], dtype=np.float32
-    )
+    grown = np.array([[-mx, -my], [1 + mx, -my], [1 + mx, 1 + my], [-mx, 1 + my]], dtype=np.float32)
     mapped = cv2.perspectiveTransform(grown[np.newaxis], homography)[0]
     return np.asarray(mapped, dtype=np.float32)
 
@@ -42,13 +40,18 @@ def rectify(
     mx: float = 0.0,
     my: float = 0.0,
     max_aspect: float = 8.0,
+    stretch: float = 1.0,
 ) -> npt.NDArray[np.uint8]:
-    """The plate as an upright BGR image `height` pixels high (width by the plate's aspect)."""
+    """The plate as an upright BGR image `height` pixels high (width by the plate's aspect).
+
+    `stretch` widens the result: more CTC frames per character, which keeps doubled
+    characters (`44`, `88`) apart on the recogniser's coarse time axis.
+    """
     quad = expand_quad(corners, mx=mx, my=my)
     width, tall = quad_size(quad)
     tall = max(tall, 1.0)
     aspect = min(max(width / tall, 1.0), max_aspect)
-    out_w = max(8, round(height * aspect))
+    out_w = max(8, round(height * aspect * stretch))
     # Warp at the plate's own resolution first (capped), then shrink with area averaging, so a
     # large plate in a 12-megapixel photo is not aliased by a direct warp to a small size.
     native_h = int(min(max(tall, height), height * 3))
@@ -60,7 +63,7 @@ def rectify(
     warped = cv2.warpPerspective(
         image, matrix, (native_w, native_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
-    if native_h == height:
+    if native_h == height and native_w == out_w:
         return np.asarray(warped, dtype=np.uint8)
     interpolation = cv2.INTER_AREA if native_h > height else cv2.INTER_CUBIC
     return np.asarray(cv2.resize(warped, (out_w, height), interpolation=interpolation), np.uint8)

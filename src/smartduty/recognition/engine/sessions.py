@@ -9,6 +9,7 @@ serves every request thread of the process.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,22 @@ def make_session(path: Path, *, threads: int = 1) -> Any:
     return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
 
 
-def run_single(session: Any, tensor: FloatArray) -> FloatArray:
-    """Run a one-input, first-output model."""
+class Stopwatch:
+    """Milliseconds spent inside model sessions for one photo (one instance per call)."""
+
+    def __init__(self) -> None:
+        self.model_ms = 0.0
+        self.runs = 0
+
+
+def run_single(session: Any, tensor: FloatArray, watch: Stopwatch | None = None) -> FloatArray:
+    """Run a one-input, first-output model, adding its wall time to `watch`."""
     name = session.get_inputs()[0].name
+    started = time.perf_counter()
     out = session.run(None, {name: tensor})[0]
+    if watch is not None:
+        watch.model_ms += (time.perf_counter() - started) * 1000.0
+        watch.runs += 1
     return np.asarray(out, dtype=np.float32)
 
 

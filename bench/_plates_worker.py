@@ -1,0 +1,57 @@
+"""Child process of `bench/plates.py`: read plates with our engine, one JSON line per photo.
+
+    python bench/_plates_worker.py LIST_FILE [--models DIR ...] [--threads 1]
+
+`LIST_FILE` holds one image path per line. Every photo is read from memory (the file is read
+before the clock starts) and timed from bytes to reading; the first photo is read once more
+before timing to warm the sessions up. The last line is `{"peak_rss_kb": ...}`.
+No Django setup is needed: the engine does not touch the database or settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from smartduty.recognition.engine import load_engine
+
+
+def main() -> None:
+    """Read every listed photo and print the readings."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("list_file")
+    parser.add_argument("--models", action="append", default=[])
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    files = [p for p in Path(args.list_file).read_text(encoding="utf-8").splitlines() if p]
+    engine = load_engine([Path(m) for m in args.models], threads=args.threads)
+    print(json.dumps({"model_set": engine.model_set, "versions": engine.model_versions}))
+    if files:
+        engine.recognize(Path(files[0]).read_bytes())
+    for name in files:
+        data = Path(name).read_bytes()
+        result = engine.recognize(data)
+        best = result.best
+        line = {
+            "file": name,
+            "ms": result.ms,
+            "model_ms": result.model_ms,
+            "decode_ms": result.decode_ms,
+            "plate": best.text if best else None,
+            "confidence": best.confidence if best else 0.0,
+            "box": list(best.box) if best else None,
+            "needs_review": result.needs_review,
+        }
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+    print(json.dumps({"peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+
+
+if __name__ == "__main__":
+    main()

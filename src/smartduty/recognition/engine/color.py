@@ -1,0 +1,95 @@
+"""Plate colour: the HyperLPR3 classifier (blue / green / yellow) when installed, HSV otherwise.
+
+The classifier (`litemodel_cls_96x_r1.onnx`) takes a 96×96 BGR crop scaled to 0-1 and answers
+blue, green or yellow. White (police, 学 coach plates are yellow) and black (consulate, Hong Kong
+and Macau) plates are told apart by the plate grammar and by the crop's brightness and saturation.
+Green splits into small (渐变绿, new-energy cars) and large (黄绿, new-energy trucks and buses)
+by the plate's kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from smartduty.recognition.engine.sessions import Stopwatch, run_single
+from smartduty.vehicles.plates import PlateColor, PlateKind, parse_plate
+
+CLASSIFIER_LABELS = ("blue", "green", "yellow")
+
+
+@dataclass(frozen=True)
+class ColorGuess:
+    """Probabilities of blue, green and yellow, and whether the background looks white/black."""
+
+    blue: float
+    green: float
+    yellow: float
+    looks_white: bool = False
+    looks_black: bool = False
+
+
+class ColorClassifier:
+    """Runs the HyperLPR3 colour classifier."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.size = int(session.get_inputs()[0].shape[2])
+
+    def classify(self, crop: npt.NDArray[np.uint8], watch: Stopwatch | None = None) -> ColorGuess:
+        """Colour probabilities of a rectified plate crop (BGR)."""
+        resized = cv2.resize(crop, (self.size, self.size), interpolation=cv2.INTER_AREA)
+        tensor = resized.transpose(2, 0, 1)[np.newaxis].astype(np.float32) / np.float32(255.0)
+        probs = run_single(self.session, tensor, watch)[0]
+        background = hsv_guess(crop)
+        return ColorGuess(
+            blue=float(probs[0]),
+            green=float(probs[1]),
+            yellow=float(probs[2]),
+            looks_white=background.looks_white,
+            looks_black=background.looks_black,
+        )
+
+
+def hsv_guess(crop: npt.NDArray[np.uint8]) -> ColorGuess:
+    """A colour guess from the hue of the crop's saturated pixels (no model needed)."""
+    hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV)
+    hue, sat, val = (hsv[:, :, i].astype(np.float32) for i in range(3))
+    vivid = (sat > 70) & (val > 60)
+    share = float(vivid.mean())
+    looks_black = float(np.median(val)) < 70 and share < 0.2
+    looks_white = share < 0.2 and float(np.median(val)) > 150
+    if share < 0.05:
+        return ColorGuess(0.34, 0.33, 0.33, looks_white=looks_white, looks_black=looks_black)
+    hues = hue[vivid]
+    blue = float(((hues >= 95) & (hues <= 130)).mean())
+    green = float(((hues >= 35) & (hues < 95)).mean())
+    yellow = float(((hues >= 12) & (hues < 35)).mean())
+    total = max(blue + green + yellow, 1e-6)
+    return ColorGuess(
+        blue / total,
+        green / total,
+        yellow / total,
+        looks_white=looks_white,
+        looks_black=looks_black,
+    )
+
+
+def resolve(text: str, guess: ColorGuess | None) -> PlateColor:
+    """The plate colour for a grammar-valid text, using the guess where the kind allows a choice."""
+    info = parse_plate(text)
+    if info.kind == PlateKind.NEV_SMALL:
+        return PlateColor.GREEN_SMALL
+    if info.kind == PlateKind.NEV_LARGE:
+        return PlateColor.GREEN_LARGE
+    if info.kind != PlateKind.ORDINARY or guess is None:
+        return info.default_color
+    if guess.looks_black:
+        return PlateColor.BLACK
+    if guess.yellow > guess.blue:
+        return PlateColor.YELLOW
+    return PlateColor.BLUE

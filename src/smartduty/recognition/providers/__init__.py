@@ -1,0 +1,1 @@
+"""Adapters of the `PlateRecognizer` port. The offline engine lives in `recognition.engine`."""

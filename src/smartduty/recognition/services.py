@@ -1,0 +1,83 @@
+"""Reading a plate from an uploaded photo.
+
+`read_plate(data=...)` is what the API, the CLI and other apps call. It bounds how many photos
+are read at once (one per core by default, `settings.RECOGNITION_CONCURRENCY`), so that a burst
+of uploads queues here for a few tens of milliseconds instead of starving every other request
+of CPU; a photo that cannot get a slot within `RECOGNITION_WAIT_SECONDS` (10 s) is refused
+with 503 rather than piling up. Recognition touches no rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Final
+
+from django.conf import settings
+
+from smartduty.kernel.errors import DomainError, PayloadTooLarge, ValidationFailed
+from smartduty.recognition import selectors
+from smartduty.recognition.engine import ModelsMissing
+from smartduty.recognition.ports import PlateRecognizer, Recognition
+
+logger = logging.getLogger("smartduty.recognition")
+
+EMPTY_PHOTO: Final = "照片为空"
+
+
+class RecognitionUnavailable(DomainError):
+    """No recogniser can run now: models missing, or too many photos waiting."""
+
+    status = 503
+    code = "recognition_unavailable"
+    default_message = "车牌识别暂不可用，请手动输入车牌号"
+
+
+_slots_lock = threading.Lock()
+_slots: threading.BoundedSemaphore | None = None
+
+
+def _semaphore() -> threading.BoundedSemaphore:
+    global _slots  # noqa: PLW0603 - one bound per process, sized from settings on first use
+    with _slots_lock:
+        if _slots is None:
+            size = int(getattr(settings, "RECOGNITION_CONCURRENCY", 0) or os.cpu_count() or 1)
+            _slots = threading.BoundedSemaphore(max(1, size))
+        return _slots
+
+
+def read_plate(*, data: bytes, recognizer: PlateRecognizer | None = None) -> Recognition:
+    """Every plate in the photo, the most likely target first; empty when there is none.
+
+    Raises `ValidationFailed` for bytes that are not a photo, `PayloadTooLarge` above the
+    evidence size limit and `RecognitionUnavailable` (503) when no model is installed or the
+    process is saturated. The officer always confirms or types the plate: a reading is a
+    suggestion, flagged `needs_review` when it is not confident.
+    """
+    if not data:
+        raise ValidationFailed(EMPTY_PHOTO)
+    limit = int(getattr(settings, "EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
+    if len(data) > limit:
+        raise PayloadTooLarge(f"照片超过 {limit // (1024 * 1024)} MB，无法识别")
+    try:
+        engine = recognizer or selectors.get_recognizer()
+    except ModelsMissing as exc:
+        logger.warning("plate recognition unavailable: %s", exc)
+        raise RecognitionUnavailable() from exc
+    slots = _semaphore()
+    wait = float(getattr(settings, "RECOGNITION_WAIT_SECONDS", 10.0))
+    if not slots.acquire(timeout=wait):
+        raise RecognitionUnavailable("车牌识别繁忙，请稍后重试或手动输入车牌号")
+    try:
+        result = engine.recognize(data)
+    finally:
+        slots.release()
+    logger.info(
+        "plate read: %d plate(s), %.1f ms (models %.1f ms), %s",
+        len(result.candidates),
+        result.ms,
+        result.model_ms,
+        result.model_set,
+    )
+    return result
