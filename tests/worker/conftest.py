@@ -39,9 +39,11 @@ class WorkerEnv:
 
     def with_settings(self, module: str) -> WorkerEnv:
         """The same database with another settings module (fault injection)."""
-        return WorkerEnv(
-            {**self.env, "DJANGO_SETTINGS_MODULE": module}, self.fault_dir, self.workers
-        )
+        return self.with_env(DJANGO_SETTINGS_MODULE=module)
+
+    def with_env(self, **values: str) -> WorkerEnv:
+        """The same database with more environment variables (`SMARTDUTY_MOVE_WINDOW_SECONDS`)."""
+        return WorkerEnv({**self.env, **values}, self.fault_dir, self.workers)
 
     def ops(self, op: str, **kwargs: Any) -> Any:
         """Run `tests.worker.ops` and return its JSON answer."""

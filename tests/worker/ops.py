@@ -97,7 +97,107 @@ def state() -> dict[str, Any]:
     }
 
 
-OPS = {"queue_sms": queue_sms, "schedule": schedule, "enqueue_task": enqueue_task, "state": state}
+PLATE = "鲁PA12345"
+
+
+def parking_setup(*, provider: str = "console") -> dict[str, Any]:
+    """A test city, an officer of district A with an API token, and a registered vehicle.
+
+    With another `provider`, district A's policy sends its SMS through that provider.
+    """
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+    from smartduty.org import services as org  # noqa: PLC0415
+    from smartduty.policy import services as policy  # noqa: PLC0415
+    from tests.factories.org import make_city, make_officer  # noqa: PLC0415
+    from tests.factories.parking import register_owner  # noqa: PLC0415
+
+    city = make_city()
+    officer = make_officer(city.unit_a, username="worker_officer")
+    register_owner(officer, PLATE)
+    if provider != "console":
+        root = get_user_model().objects.create_superuser("worker_root", password="pass-1234")
+        policy.update_policy(
+            principal=org.principal_for_user(root),
+            actor=root,
+            district=city.district_a,
+            # explicit window: a first edit would otherwise persist the env override (3 s)
+            changes=policy.PolicyChanges(sms_provider=provider, move_window_seconds=600),
+            reason="worker test",
+        )
+    _, token = org.issue_token(user=officer.user)
+    return {"token": token}
+
+
+def report_parking(*, token: str, plate: str = PLATE) -> dict[str, Any]:
+    """POST /api/v1/parking-reports (photo + confirmed plate), as the officer app does."""
+    from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
+    from django.test import Client  # noqa: PLC0415
+
+    from smartduty.parking.models import ParkingReport  # noqa: PLC0415
+    from tests.factories.parking import jpeg_bytes  # noqa: PLC0415
+
+    photo = SimpleUploadedFile("scene.jpg", jpeg_bytes(), content_type="image/jpeg")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.post("/api/v1/parking-reports", {"file": photo, "plate": plate})
+    body = response.json()
+    report = ParkingReport.objects.get(public_id=body["public_id"])
+    return {
+        "http_status": response.status_code,
+        "public_id": body["public_id"],
+        "status": body["status"],
+        "deadline_at": body["deadline_at"],
+        "move_window_seconds": report.move_window_seconds,
+    }
+
+
+def parking_state(*, public_id: str) -> dict[str, Any]:
+    """One report: status, timeline actions, its timers, deliveries and console messages."""
+    from smartduty.kernel.models import Timer  # noqa: PLC0415
+    from smartduty.notifications.models import ConsoleMessage, Delivery  # noqa: PLC0415
+    from smartduty.parking.models import ParkingReport  # noqa: PLC0415
+
+    report = ParkingReport.objects.get(public_id=public_id)
+    deliveries = Delivery.objects.filter(subject_type="parking.report", subject_id=str(report.pk))
+    keys = [str(d.public_id) for d in deliveries]
+    return {
+        "status": report.status,
+        "actions": [t.action for t in report.transitions.order_by("at", "id")],
+        "timers": [
+            {
+                "kind": t.kind,
+                "status": t.status,
+                "attempts": t.attempts,
+                "due_at": t.due_at.isoformat(),
+                "lateness_ms": t.lateness_ms,
+            }
+            for t in Timer.objects.filter(subject_type="parking.report", subject_id=str(report.pk))
+        ],
+        "deliveries": [
+            {
+                "public_id": str(d.public_id),
+                "channel": d.channel,
+                "status": d.status,
+                "attempts": d.attempts,
+            }
+            for d in deliveries.order_by("id")
+        ],
+        "console": [
+            {"key": m.idempotency_key, "channel": m.channel}
+            for m in ConsoleMessage.objects.filter(idempotency_key__in=keys).order_by("id")
+        ],
+    }
+
+
+OPS = {
+    "queue_sms": queue_sms,
+    "schedule": schedule,
+    "enqueue_task": enqueue_task,
+    "state": state,
+    "parking_setup": parking_setup,
+    "report_parking": report_parking,
+    "parking_state": parking_state,
+}
 
 if __name__ == "__main__":
     django.setup()

@@ -8,6 +8,11 @@ pump's `interval_s`, cut short to the pump's next known work when it has a `next
 time without polling the database more often. An error in a tick is logged and the loop
 carries on after the interval (a database restart must not kill the worker).
 
+A pump that has had work for `BUSY_MAX_S` without a pause waits `YIELD_S` before going on:
+SQLite has one write lock, and a writer waiting for it (a web request, another pump,
+db_worker) only polls every 100 ms once it has waited a while; without a gap it would
+starve and fail after its busy timeout.
+
 The thread keeps its database connection between drains (reopening one per idle wait
 costs a PostgreSQL backend start each time); it drops and reopens it after an error and
 every `REFRESH_S` seconds (`close_old_connections`), and closes its connections when it ends.
@@ -27,18 +32,31 @@ logger = logging.getLogger(__name__)
 
 DRAIN_LIMIT = 1000
 """Units of work per drain before the loop re-checks its connections (work left → no wait)."""
-MIN_WAIT_S = 0.01
+MIN_WAIT_S = 0.05
 """Shortest idle wait when `next_due` says work is due but the drain found none (another
 worker holds it until its transaction ends): keeps the loop from spinning."""
 REFRESH_S = 60.0
 """Seconds between the loop's `close_old_connections()` calls (also done after any error)."""
+BUSY_MAX_S = 1.0
+"""Longest stretch of work (several drains) before the loop pauses for `YIELD_S`."""
+YIELD_S = 0.15
+"""The pause after `BUSY_MAX_S` of work: longer than SQLite's longest busy-handler sleep
+(100 ms), so every writer waiting for the lock gets a turn."""
 
 
-def drain(spec: PumpSpec, *, stop: threading.Event | None = None, limit: int = DRAIN_LIMIT) -> int:
-    """Call `spec.tick` until it finds no work, `stop` is set or `limit` units were done.
+def drain(
+    spec: PumpSpec,
+    *,
+    stop: threading.Event | None = None,
+    limit: int = DRAIN_LIMIT,
+    until: float | None = None,
+) -> int:
+    """Call `spec.tick` until it finds no work, `stop` is set, `limit` units were done or
+    the monotonic clock passed `until`.
 
-    Returns the units of work done (a tick returning True counts as one). Exceptions from
-    the tick propagate.
+    With `spec.batch`, a tick doing fewer units than a full batch has caught up and ends the
+    drain too. Returns the units of work done (a tick returning True counts as one).
+    Exceptions from the tick propagate.
     """
     done = 0
     while done < limit and not (stop is not None and stop.is_set()):
@@ -46,6 +64,10 @@ def drain(spec: PumpSpec, *, stop: threading.Event | None = None, limit: int = D
         if units <= 0:
             break
         done += units
+        if spec.batch is not None and units < spec.batch:
+            break
+        if until is not None and time.monotonic() >= until:
+            break
     return done
 
 
@@ -64,18 +86,25 @@ def run_loop(spec: PumpSpec, stop: threading.Event, *, limit: int = DRAIN_LIMIT)
     """Drain, wait (see `idle_wait`), repeat until `stop` is set; then close DB connections."""
     logger.info("pump started name=%s interval_s=%s", spec.name, spec.interval_s)
     refresh_at = 0.0
+    busy_since: float | None = None  # start of the current stretch of work without a pause
     try:
         while not stop.is_set():
             if time.monotonic() >= refresh_at:
                 close_old_connections()
                 refresh_at = time.monotonic() + REFRESH_S
+            started = time.monotonic() if busy_since is None else busy_since
             try:
-                done = drain(spec, stop=stop, limit=limit)
-                wait = idle_wait(spec) if done < limit else 0.0
+                done = drain(spec, stop=stop, limit=limit, until=started + BUSY_MAX_S)
+                if time.monotonic() >= started + BUSY_MAX_S:
+                    wait, busy_since = YIELD_S, None  # let other writers have the lock
+                elif done >= limit:
+                    wait, busy_since = 0.0, started  # more work: go on at once
+                else:
+                    wait, busy_since = idle_wait(spec), None
             except Exception:
                 logger.exception("pump tick failed name=%s; retrying after the interval", spec.name)
                 refresh_at = 0.0  # drop a broken connection before the next try
-                wait = spec.interval_s
+                wait, busy_since = spec.interval_s, None
             if wait > 0:
                 stop.wait(wait)
     finally:

@@ -84,12 +84,16 @@ class PumpSpec:
     `next_due`, when given, tells the loop how many seconds remain until the pump's next
     known work (None: nothing scheduled); the idle wait is then cut short to that moment, so
     work scheduled ahead runs on time while `interval_s` stays the longest idle wait.
+    `batch`, when given, is the number of units a tick does while more work is waiting: a
+    tick doing fewer has caught up, and the drain ends there instead of chasing each item
+    that comes due meanwhile (which would cost one transaction per item under a steady flow).
     """
 
     name: str
     tick: Callable[[], int]
     interval_s: float = 1.0
     next_due: Callable[[], float | None] | None = None
+    batch: int | None = None
 
 
 PUMPS: Registry[PumpSpec] = Registry("pump")
@@ -101,18 +105,21 @@ def register_pump(
     interval_s: float = 1.0,
     *,
     next_due: Callable[[], float | None] | None = None,
+    batch: int | None = None,
 ) -> None:
     """Register a pump; call from `AppConfig.ready()`.
 
     `tick_fn` does a bounded amount of work in its own short transaction(s) and returns how
     many units it did (a bool is fine: True counts as one); it must not sleep. `interval_s`
     is the longest idle wait between drains; `next_due` (seconds until the next known work,
-    or None) lets the loop wake earlier, see `PumpSpec`.
+    or None) lets the loop wake earlier and `batch` lets a drain end on a partial tick, see
+    `PumpSpec`.
     """
     if interval_s <= 0:
         raise ImproperlyConfigured(f"pump {name!r}: interval_s must be positive")
     PUMPS.register(
-        name, PumpSpec(name=name, tick=tick_fn, interval_s=interval_s, next_due=next_due)
+        name,
+        PumpSpec(name=name, tick=tick_fn, interval_s=interval_s, next_due=next_due, batch=batch),
     )
 
 

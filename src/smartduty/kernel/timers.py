@@ -6,16 +6,17 @@
   takes the `Timer`, re-reads its subject and is idempotent: it does nothing if the subject
   already left the state, else it calls the aggregate's `transition()`. It never sleeps and
   makes no network calls (request a notification or enqueue a task instead).
-- The timer pump of `run_worker` calls `fire_due()` until it finds nothing due: a batch of
-  due timers (most overdue first, at most `batch_size()`, for at most `batch_max_seconds()`)
-  per transaction, claimed with `select_for_update(skip_locked=True)` (PostgreSQL: several
-  workers share the table; SQLite: `transaction_mode=IMMEDIATE` serialises the claims). Each
-  handler runs in its own savepoint; success marks the timer `done`, an error counts an
-  attempt and pushes `due_at` back by `backoff()`; after `MAX_ATTEMPTS` the timer is
-  `failed` and `kernel.events.timer_failed` is sent. The `done` marks are written in one
-  UPDATE at the end of the batch, in the same transaction as the handlers' writes. A crash
-  rolls the whole batch back: its timers stay pending and fire after the restart, once.
-  Between drains the pump sleeps until the earliest pending `due_at` (`seconds_until_next_due`),
+- The timer pump of `run_worker` calls `fire_due()` until a call finds fewer than a full
+  batch due. A batch is up to `batch_size()` due timers, most overdue first, claimed with
+  `select_for_update(skip_locked=True)` in one transaction (PostgreSQL: several workers
+  share the table; SQLite: `transaction_mode=IMMEDIATE` serialises the claims); a
+  transaction stops taking timers after `batch_max_seconds()` and the next one goes on.
+  Each handler runs in its own savepoint; success marks the timer `done`, an error counts
+  an attempt and pushes `due_at` back by `backoff()`; after `MAX_ATTEMPTS` the timer is
+  `failed` and `kernel.events.timer_failed` is sent. The `done` marks are written by one
+  UPDATE at the end of the transaction that ran the handlers. A crash rolls the whole
+  transaction back: its timers stay pending and fire, once, after the restart. Between
+  drains the pump sleeps until the earliest pending `due_at` (`seconds_until_next_due`),
   at most `TIMERS_PUMP_INTERVAL_S`.
 
 Lateness (`fired_at - due_at`) is logged: one line per fired timer for small batches, one
@@ -172,36 +173,55 @@ def fire_next_due(now: datetime | None = None) -> Timer | None:
 
 
 def fire_due(now: datetime | None = None, *, limit: int | None = None) -> list[Timer]:
-    """Fire up to `limit` (default `batch_size()`) due timers, most overdue first, in one
-    transaction; returns the timers handled (fired, retried or failed), [] when none was due.
+    """Fire up to `limit` (default `batch_size()`) due timers, most overdue first; returns
+    the timers handled (fired, retried or failed), [] when none was due.
+
+    The timers are claimed and fired in one transaction, or in several when the handlers
+    take longer than `batch_max_seconds()` (a transaction stops taking timers then, so it
+    never holds its locks much longer). Fewer than `limit` handled means nothing more is
+    due. With `now` (tests), claims and `fired_at` use that moment instead of the clock.
+    """
+    moment = now or timezone.now()
+    wanted = limit or batch_size()
+    handled: list[Timer] = []
+    while True:  # a batch cut short handled fewer than it claimed, so some are still wanted
+        chunk, cut_short = _fire_batch(moment, wanted - len(handled), fixed_now=now)
+        handled += chunk
+        if not cut_short:
+            return handled
+
+
+def _fire_batch(
+    moment: datetime, limit: int, *, fixed_now: datetime | None
+) -> tuple[list[Timer], bool]:
+    """One transaction: claim up to `limit` timers due at `moment` and run their handlers.
 
     Each handler runs in its own savepoint, so a failing handler's writes are undone and
     the others' are kept. Successful timers are marked `done` with one UPDATE at the end,
     in the same transaction: either a timer's handler effects and its `done` mark commit
-    together, or (crash, lost connection) neither does and the timer stays pending. With
-    `now` (tests), claims and `fired_at` use that moment instead of the clock.
+    together, or (crash, lost connection) neither does and the timer stays pending.
+    Returns the handled timers and whether the time budget left claimed timers unhandled
+    (they stay pending, and are unlocked at commit).
     """
-    moment = now or timezone.now()
     due = Timer.objects.filter(status=TimerStatus.PENDING, due_at__lte=moment)
     if not due.exists():  # a plain read: no write lock (SQLite) when idle
-        return []
+        return [], False
     stop_at = time.monotonic() + batch_max_seconds()
     handled: list[Timer] = []
     fired: list[Timer] = []
     with transaction.atomic():
-        batch = list(
-            due.select_for_update(skip_locked=True).order_by("due_at", "id")[
-                : limit or batch_size()
-            ]
-        )
+        # ordered by the partial index's key alone: a plain index scan that stops at `limit`
+        # whatever the planner's statistics say (with ("due_at", "id") PostgreSQL may sort
+        # every due row per claim while a fresh backlog is not yet analysed)
+        batch = list(due.select_for_update(skip_locked=True).order_by("due_at")[:limit])
         for timer in batch:
             if handled and time.monotonic() >= stop_at:
-                break  # the rest stay pending (and, on PostgreSQL, unlocked at commit)
+                break
             handled.append(timer)
             if _run_handler(timer, moment):
                 fired.append(timer)
         if fired:
-            fired_at = now or timezone.now()
+            fired_at = fixed_now or timezone.now()
             Timer.objects.filter(pk__in=[timer.pk for timer in fired]).update(
                 status=TimerStatus.DONE, fired_at=fired_at
             )
@@ -209,7 +229,7 @@ def fire_due(now: datetime | None = None, *, limit: int | None = None) -> list[T
                 timer.status = TimerStatus.DONE
                 timer.fired_at = fired_at
     _log_fired(fired)
-    return handled
+    return handled, len(handled) < len(batch)
 
 
 def _log_fired(fired: Sequence[Timer]) -> None:
@@ -304,9 +324,10 @@ def _record_failure(timer: Timer, exc: Exception, moment: datetime) -> None:
 def _heartbeat(timer: Timer) -> None:
     """Handler of `kernel.heartbeat`: one audit row per timer, however often it runs."""
     object_id = str(timer.pk)
-    if AuditEntry.objects.filter(
-        action=HEARTBEAT_KIND, object_type="kernel.timer", object_id=object_id
-    ).exists():
+    # looked up by (object_type, object_id) alone, so the planner can only use that index
+    # (with `action` too it may pick the `action` index, where every heartbeat is a match)
+    actions = AuditEntry.objects.filter(object_type="kernel.timer", object_id=object_id)
+    if HEARTBEAT_KIND in actions.values_list("action", flat=True):
         return
     audit.record(
         actor=None,
@@ -339,4 +360,5 @@ def register_builtins() -> None:
         tick,
         interval_s=float(getattr(settings, "TIMERS_PUMP_INTERVAL_S", DEFAULT_INTERVAL_S)),
         next_due=seconds_until_next_due,
+        batch=batch_size(),
     )

@@ -1,4 +1,4 @@
-"""The outbox pump: claim a due delivery, send it outside any transaction, record the outcome.
+"""The outbox pump: claim due deliveries, send them outside any transaction, record outcomes.
 
 Registered as pump `notifications.outbox` in `NotificationsConfig.ready()`; `run_worker`
 runs it in its own thread. Only `RetryableSendError` is retried; `PermanentSendError` fails
@@ -10,13 +10,18 @@ delivery is sent again with the same idempotency key, which the provider dedupli
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
 
 from smartduty.kernel.crypto import decrypt_text
 from smartduty.notifications import services
 from smartduty.notifications.ports import (
     OutboundMessage,
     PermanentSendError,
+    Receipt,
     RetryableSendError,
 )
 from smartduty.notifications.providers import find_sender
@@ -31,21 +36,55 @@ queued message may wait before the worker looks; each look is one indexed read."
 
 def send_next_due(now: datetime | None = None) -> bool:
     """Send one due delivery; False when nothing was due."""
-    claim = services.claim_next_due(now)
-    if claim is None:
-        return False
+    return send_due(now, limit=1) > 0
+
+
+def send_due(now: datetime | None = None, *, limit: int | None = None) -> int:
+    """Send up to `limit` (default `services.batch_size()`) due deliveries; how many were
+    claimed (0 when nothing was due).
+
+    One transaction leases the batch, each message is sent outside any transaction, and one
+    transaction records every outcome (on SQLite: two write locks per batch instead of two
+    per message). If recording fails or the worker dies, the leases expire and the messages
+    are sent again with the same idempotency keys, which providers deduplicate. A message
+    whose lease ran out while earlier ones were being sent is left to be reclaimed.
+    """
+    claims = services.claim_due(now, limit=limit)
+    if not claims:
+        return 0
+    outcomes: list[tuple[services.Claim, _Outcome]] = []
+    for claim in claims:
+        if claim.delivery.lease_until is not None and timezone.now() >= claim.delivery.lease_until:
+            logger.warning("delivery lease ran out before sending id=%s", claim.delivery.public_id)
+            continue
+        outcomes.append((claim, _send(claim)))
+    with transaction.atomic():
+        for claim, outcome in outcomes:
+            if outcome.receipt is not None:
+                services.record_sent(claim, outcome.receipt, now=now)
+            else:
+                services.record_failure(claim, outcome.error, retryable=outcome.retryable, now=now)
+    return len(claims)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What a provider said: a receipt, or an error and whether to try again."""
+
+    receipt: Receipt | None = None
+    error: str = ""
+    retryable: bool = False
+
+
+def _send(claim: services.Claim) -> _Outcome:
     delivery = claim.delivery
     sender = find_sender(channel=delivery.channel, name=delivery.provider)
     if sender is None:
-        services.record_failure(
-            claim, f"发送通道 {delivery.provider} 未注册", retryable=True, now=now
-        )
-        return True
+        return _Outcome(error=f"发送通道 {delivery.provider} 未注册", retryable=True)
     try:
         address = decrypt_text(delivery.recipient_encrypted)
     except ValueError as exc:
-        services.record_failure(claim, f"收件地址无法解密：{exc}", retryable=False, now=now)
-        return True
+        return _Outcome(error=f"收件地址无法解密：{exc}")
     message = OutboundMessage(
         address=address,
         template_code=delivery.template_code,
@@ -55,19 +94,16 @@ def send_next_due(now: datetime | None = None) -> bool:
         idempotency_key=str(delivery.public_id),
     )
     try:
-        receipt = sender.send(message)
+        return _Outcome(receipt=sender.send(message))
     except RetryableSendError as exc:
-        services.record_failure(claim, str(exc) or type(exc).__name__, retryable=True, now=now)
+        return _Outcome(error=str(exc) or type(exc).__name__, retryable=True)
     except PermanentSendError as exc:
-        services.record_failure(claim, str(exc) or type(exc).__name__, retryable=False, now=now)
+        return _Outcome(error=str(exc) or type(exc).__name__)
     except Exception as exc:
         logger.exception("sender %s broke the port contract", delivery.provider)
-        services.record_failure(claim, f"{type(exc).__name__}: {exc}", retryable=True, now=now)
-    else:
-        services.record_sent(claim, receipt, now=now)
-    return True
+        return _Outcome(error=f"{type(exc).__name__}: {exc}", retryable=True)
 
 
-def tick() -> bool:
-    """The outbox pump's tick."""
-    return send_next_due()
+def tick() -> int:
+    """The outbox pump's tick: send a batch of due deliveries; how many (0: none was due)."""
+    return send_due()

@@ -2,8 +2,9 @@
 
 Domain code calls `request()` inside its own transaction; the row commits (or not) with the
 decision that needed the message, and nothing is sent inline. The outbox pump
-(`notifications.outbox`) then claims a due delivery with a lease (`claim_next_due`), sends it
-outside any transaction and records the outcome (`record_sent` / `record_failure`).
+(`notifications.outbox`) then claims due deliveries with a lease (`claim_due`, or one with
+`claim_next_due`), sends them outside any transaction and records the outcomes
+(`record_sent` / `record_failure`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ DEFAULT_LEASE_SECONDS = 60
 `settings.NOTIFICATIONS_LEASE_SECONDS` overrides it (the worker crash tests use 2 s)."""
 MAX_ATTEMPTS = 6
 """Send attempts before a retryable failure becomes final."""
+DEFAULT_BATCH_SIZE = 10
+"""Deliveries the outbox pump leases per claim (`settings.NOTIFICATIONS_BATCH_SIZE`)."""
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_CAP_SECONDS = 300
 ERROR_MAX_CHARS = 2000
@@ -131,6 +134,11 @@ class Claim:
     attempt_id: int
 
 
+def batch_size() -> int:
+    """Deliveries leased per claim (`settings.NOTIFICATIONS_BATCH_SIZE`, default 10)."""
+    return max(1, int(getattr(settings, "NOTIFICATIONS_BATCH_SIZE", DEFAULT_BATCH_SIZE)))
+
+
 def claim_next_due(now: datetime | None = None) -> Claim | None:
     """Lease the next due delivery in a short transaction; None when nothing is due.
 
@@ -138,25 +146,42 @@ def claim_next_due(now: datetime | None = None) -> Claim | None:
     provider deduplicates on the idempotency key). A delivery whose worker died on every one
     of its `MAX_ATTEMPTS` tries is marked failed instead of being tried again.
     """
+    claims = claim_due(now, limit=1)
+    return claims[0] if claims else None
+
+
+def claim_due(now: datetime | None = None, *, limit: int | None = None) -> list[Claim]:
+    """Lease up to `limit` (default `batch_size()`) due deliveries in one short transaction,
+    in the order `claim_next_due` takes them; [] when nothing is due.
+
+    One transaction for the batch means one write lock (SQLite) and one commit instead of
+    one per message; each delivery still gets its own lease and attempt row.
+    """
     moment = now or timezone.now()
     if not has_due(moment):  # a plain read: no write lock (SQLite) when idle
-        return None
+        return []
+    wanted = limit or batch_size()
     while True:
+        claims: list[Claim] = []
         with transaction.atomic():
-            delivery, reclaimed = _lock_next_due(moment)
-            if delivery is None:
-                return None
-            if reclaimed:
-                _expire_lease(delivery, moment)
-            if reclaimed and delivery.attempts >= MAX_ATTEMPTS:
-                _finish(delivery, DeliveryStatus.FAILED, moment, error="多次发送中断，已放弃")
-                continue
-            delivery.status = DeliveryStatus.SENDING
-            delivery.lease_until = moment + lease()
-            delivery.attempts += 1
-            delivery.save(update_fields=["status", "lease_until", "attempts"])
-            attempt = DeliveryAttempt.objects.create(delivery=delivery, started_at=moment)
-            return Claim(delivery=delivery, attempt_id=attempt.pk)
+            rows = _lock_due(moment, wanted)
+            if not rows:
+                return []
+            for delivery, reclaimed in rows:
+                if reclaimed:
+                    _expire_lease(delivery, moment)
+                if reclaimed and delivery.attempts >= MAX_ATTEMPTS:
+                    _finish(delivery, DeliveryStatus.FAILED, moment, error="多次发送中断，已放弃")
+                    continue
+                delivery.status = DeliveryStatus.SENDING
+                delivery.lease_until = moment + lease()
+                delivery.attempts += 1
+                delivery.save(update_fields=["status", "lease_until", "attempts"])
+                attempt = DeliveryAttempt.objects.create(delivery=delivery, started_at=moment)
+                claims.append(Claim(delivery=delivery, attempt_id=attempt.pk))
+        if claims:
+            return claims
+        # every row taken was given up: look again
 
 
 def has_due(moment: datetime) -> bool:
@@ -167,21 +192,27 @@ def has_due(moment: datetime) -> bool:
     )
 
 
-def _lock_next_due(moment: datetime) -> tuple[Delivery | None, bool]:
+def _lock_due(moment: datetime, limit: int) -> list[tuple[Delivery, bool]]:
+    """Up to `limit` due deliveries, locked: expired leases first, then pending ones.
+
+    Each is paired with whether it is a reclaimed (expired) lease. Ordered by each partial
+    index's key alone: a plain index scan that stops at `limit`, whatever the planner's
+    statistics say about a fresh backlog.
+    """
     rows = Delivery.objects.select_for_update(skip_locked=True)
-    expired = (
-        rows.filter(status=DeliveryStatus.SENDING, lease_until__lte=moment)
-        .order_by("lease_until", "id")
-        .first()
+    expired = list(
+        rows.filter(status=DeliveryStatus.SENDING, lease_until__lte=moment).order_by("lease_until")[
+            :limit
+        ]
     )
-    if expired is not None:
-        return expired, True
-    due = (
-        rows.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=moment)
-        .order_by("next_attempt_at", "id")
-        .first()
-    )
-    return due, False
+    due: list[Delivery] = []
+    if len(expired) < limit:
+        due = list(
+            rows.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=moment).order_by(
+                "next_attempt_at"
+            )[: limit - len(expired)]
+        )
+    return [(delivery, True) for delivery in expired] + [(delivery, False) for delivery in due]
 
 
 def _expire_lease(delivery: Delivery, moment: datetime) -> None:

@@ -1,4 +1,5 @@
-"""Fault injection for tests/worker: hang once right after a send, or inside a timer handler.
+"""Fault injection for tests/worker: hang once right before or after a send, inside a timer
+handler, or inside the parking deadline's transition.
 
 Installed only by `tests.worker.fault_settings`. Each fault hangs the first time (after
 creating a marker file in `$SD_TEST_FAULT_DIR`, which the test waits for before `kill -9`)
@@ -15,8 +16,11 @@ from typing import ClassVar
 from django.apps import AppConfig
 
 SEND_MARKER = "hung-after-send"
+BEFORE_SEND_MARKER = "hung-before-send"
 TIMER_MARKER = "hung-in-timer"
+DEADLINE_MARKER = "hung-in-deadline"
 HANG_TIMER_KIND = "tests.hang_once"
+HANG_BEFORE_SEND_PROVIDER = "hang_before_send"
 
 
 def _hang_once(marker: str) -> None:
@@ -28,12 +32,15 @@ def _hang_once(marker: str) -> None:
 
 
 class FaultConfig(AppConfig):
-    """Registers the `hang_once` SMS provider and the `tests.hang_once` timer kind."""
+    """Registers the `hang_once` and `hang_before_send` SMS providers, the `tests.hang_once`
+    timer kind, and a hang in the parking report's `deadline_lapsed` transition."""
 
     name = "tests.worker.faultapp"
     label = "worker_faults"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save  # noqa: PLC0415
+
         from smartduty.kernel import audit  # noqa: PLC0415
         from smartduty.kernel.models import Timer  # noqa: PLC0415
         from smartduty.kernel.timers import register_timer_kind  # noqa: PLC0415
@@ -43,6 +50,8 @@ class FaultConfig(AppConfig):
             Receipt,
         )
         from smartduty.notifications.providers import console, register_provider  # noqa: PLC0415
+        from smartduty.parking.models import ParkingTransition  # noqa: PLC0415
+        from smartduty.parking.states import Action  # noqa: PLC0415
 
         class HangAfterSend:
             """The console provider, then a hang: "accepted, but the outbox never knew"."""
@@ -54,9 +63,30 @@ class FaultConfig(AppConfig):
                 _hang_once(SEND_MARKER)
                 return receipt
 
+        class HangBeforeSend:
+            """A hang, then the console provider: "claimed, but never handed over"."""
+
+            channel: ClassVar[Channel] = Channel.SMS
+
+            def send(self, msg: OutboundMessage) -> Receipt:
+                _hang_once(BEFORE_SEND_MARKER)
+                return console.SMS.send(msg)
+
         def hang_in_handler(timer: Timer) -> None:
             audit.record(actor=None, action=HANG_TIMER_KIND, object_id=str(timer.pk))
             _hang_once(TIMER_MARKER)
 
+        def hang_in_deadline(sender: object, instance: ParkingTransition, **kwargs: object) -> None:
+            # inside `parking.move_deadline`'s handler, after the report moved on, before commit
+            if instance.action == Action.DEADLINE_LAPSED:
+                _hang_once(DEADLINE_MARKER)
+
         register_provider("hang_once", HangAfterSend())
+        register_provider(HANG_BEFORE_SEND_PROVIDER, HangBeforeSend())
         register_timer_kind(HANG_TIMER_KIND, hang_in_handler)
+        post_save.connect(  # a strong reference: the closure must outlive ready()
+            hang_in_deadline,
+            sender=ParkingTransition,
+            weak=False,
+            dispatch_uid="worker_faults.deadline",
+        )

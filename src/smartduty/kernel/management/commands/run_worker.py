@@ -12,12 +12,17 @@ On SQLite only one worker may run per database: an exclusive `flock` on a lock f
 
 `--once` drains the work that is due now (pumps, then queued tasks, then pumps again) and
 exits; tests and cron-less scripts use it. See docs/decisions/0001-worker-and-pump.md.
+
+`db_worker` (django-tasks-db 0.13) lets a "database is locked" error escape when SQLite
+stays locked past its busy timeout while it begins its claim transaction; that would end
+the whole worker, so this command logs it and starts `db_worker` again.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import signal
 import threading
@@ -30,7 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 
 from smartduty.kernel import timers
 from smartduty.kernel.pump import PumpThread, drain
@@ -39,6 +44,8 @@ from smartduty.kernel.registry import PumpSpec, registered_pumps
 JOIN_TIMEOUT_SECONDS = 30.0
 ONCE_MAX_PASSES = 100
 
+logger = logging.getLogger(__name__)
+
 
 def tasks_backend_is_database() -> bool:
     """Is the default django-tasks backend django-tasks-db's (the only one `db_worker` runs)?"""
@@ -46,6 +53,25 @@ def tasks_backend_is_database() -> bool:
     from django_tasks_db.compat import task_backends  # noqa: PLC0415
 
     return isinstance(task_backends["default"], DatabaseBackend)
+
+
+def run_db_worker(**options: Any) -> None:
+    """`call_command("db_worker", ...)`, started again after a locked-database error.
+
+    SIGTERM/SIGINT still end it: db_worker's handler exits with `SystemExit`, which is not
+    caught here. Any other error propagates.
+    """
+    from django_tasks_db.utils import is_locked_database_exception  # noqa: PLC0415
+
+    while True:
+        try:
+            call_command("db_worker", **options)
+        except OperationalError as exc:
+            if not is_locked_database_exception(exc):
+                raise
+            logger.warning("db_worker stopped on a locked database (%s); starting it again", exc)
+            continue
+        return
 
 
 def lock_path() -> Path:
@@ -142,7 +168,7 @@ class Command(BaseCommand):
     ) -> None:
         counts = self._drain_all(pumps)
         if run_tasks:
-            call_command("db_worker", batch=True, **db_worker_options)
+            run_db_worker(batch=True, **db_worker_options)
             for name, count in self._drain_all(pumps).items():
                 counts[name] += count
         summary = " ".join(f"{name}={count}" for name, count in counts.items())
@@ -176,7 +202,7 @@ class Command(BaseCommand):
         self.stdout.flush()
         try:
             if run_tasks:
-                call_command("db_worker", **db_worker_options)
+                run_db_worker(**db_worker_options)
             else:
                 self._wait_for_signal(stop)
         finally:

@@ -1,0 +1,507 @@
+"""Report-flow benchmark: concurrent officer clients post photo reports through the real stack.
+
+    .venv/bin/python -m bench.report_flow [--clients 4] [--duration 20] [--pg-url URL]
+
+For SQLite and then PostgreSQL (a throwaway cluster, or a fresh database on `--pg-url`):
+migrate a fresh database, `seed_demo` (示范市: officers with password Demo@2026, 200
+vehicles), register extra fictional vehicles so that every report has its own plate (no
+duplicate-report rule, every report texts an owner), start `gunicorn smartduty.wsgi` and
+`manage.py run_worker`, then run `--clients` concurrent httpx clients on the loopback
+interface for `--duration` seconds (each logs in with POST /api/v1/auth/tokens, then posts
+reports back to back: a small generated JPEG, unique per report, and the confirmed plate).
+
+Recognition is not wired into the report flow yet: the client sends the confirmed plate with
+the upload, which is the "stub recognizer" case of the target. Latencies: upload→201 from the
+client's clocks; upload→SMS from the client's send time to the console provider's stored
+`ConsoleMessage.created_at` (the moment the SMS was handed to the provider), both read from
+the same machine clock (`time.time()` / `timezone.now()`).
+
+Targets (core-loop issue, 2 cores, stub recognizer): ≥ 50 reports/s and upload→SMS p95 ≤
+300 ms. Nothing is written into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import itertools
+import random
+import resource
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench import _stack
+from bench._stack import Database, Proc, percentile, table, verdict
+
+MODULE = "bench.report_flow"
+PASSWORD = "Demo@2026"  # noqa: S105 - the demo logins' published password
+OFFICERS = ("dong_officer", "xi_officer")
+TARGET_RATE = 50.0
+TARGET_P95_MS = 300.0
+EXTRA_PLATE_PREFIX = "鲁Q"
+
+
+# --- child operations (run with Django set up, in a subprocess) -------------------------
+
+
+def _setup(*, extra: int) -> dict[str, Any]:
+    """Register `extra` fictional vehicles beside the demo's; return every registered plate."""
+    from smartduty.kernel.errors import Conflict  # noqa: PLC0415 - children only
+    from smartduty.org.models import District  # noqa: PLC0415
+    from smartduty.vehicles.models import Vehicle  # noqa: PLC0415
+    from smartduty.vehicles.services import register_vehicle  # noqa: PLC0415
+
+    districts = list(District.objects.filter(level="district").order_by("code"))
+    for index in range(extra):
+        try:
+            register_vehicle(
+                district=districts[index % len(districts)],
+                plate=f"{EXTRA_PLATE_PREFIX}{index:05d}",
+                owner_name="测试车主",
+                owner_phone=f"139{index:08d}",
+            )
+        except Conflict:
+            continue
+    return {"plates": list(Vehicle.objects.order_by("id").values_list("plate", flat=True))}
+
+
+def _outbox() -> dict[str, Any]:
+    """How many deliveries are not finished yet."""
+    from smartduty.notifications.models import Delivery  # noqa: PLC0415
+
+    return {"open": Delivery.objects.filter(status__in=["pending", "sending"]).count()}
+
+
+def _handoffs(*, public_ids: list[str]) -> dict[str, Any]:
+    """Per report: its status and when its owner SMS reached the provider (epoch seconds)."""
+    from smartduty.notifications.models import ConsoleMessage, Delivery  # noqa: PLC0415
+    from smartduty.parking.models import ParkingReport  # noqa: PLC0415
+
+    reports = dict(
+        ParkingReport.objects.filter(public_id__in=public_ids).values_list("pk", "public_id")
+    )
+    statuses = dict(
+        ParkingReport.objects.filter(public_id__in=public_ids).values_list("public_id", "status")
+    )
+    sms = dict(
+        Delivery.objects.filter(
+            channel="sms", subject_type="parking.report", subject_id__in=[str(pk) for pk in reports]
+        ).values_list("public_id", "subject_id")
+    )
+    stored = dict(
+        ConsoleMessage.objects.filter(idempotency_key__in=[str(key) for key in sms]).values_list(
+            "idempotency_key", "created_at"
+        )
+    )
+    out: dict[str, Any] = {
+        str(public_id): {"status": statuses[public_id]} for public_id in statuses
+    }
+    for delivery_id, subject_id in sms.items():
+        at = stored.get(str(delivery_id))
+        out[str(reports[int(subject_id)])]["sms_at"] = at.timestamp() if at else None
+    return {"reports": out, "console_total": ConsoleMessage.objects.count()}
+
+
+CHILD_OPS = {"setup": _setup, "outbox": _outbox, "handoffs": _handoffs}
+
+
+# --- load generation ----------------------------------------------------------------------
+
+
+def make_photos(count: int) -> list[bytes]:
+    """Distinct small JPEGs (640×480, a colour field with a unique noise patch)."""
+    from PIL import Image  # noqa: PLC0415
+
+    rng = random.Random(2026)
+    noise = Image.effect_noise((64, 64), 60).convert("RGB")
+    photos = []
+    for index in range(count):
+        img = Image.new("RGB", (640, 480), (rng.randrange(256), rng.randrange(256), 90))
+        img.paste(noise, (index % 570, (index * 7) % 410))
+        buffer = io.BytesIO()
+        img.save(buffer, "JPEG", quality=80)
+        photos.append(buffer.getvalue())
+    return photos
+
+
+class Load:
+    """Closed-loop clients: each logs in, then posts reports back to back until time is up."""
+
+    def __init__(self, base_url: str, plates: list[str], photos: list[bytes]) -> None:
+        self.base_url = base_url
+        self._plates = iter(plates)
+        self._photos = itertools.cycle(photos)
+        self._lock = threading.Lock()
+        self.results: list[dict[str, Any]] = []
+        self.errors: list[str] = []
+
+    def _next(self) -> tuple[str, bytes] | None:
+        with self._lock:
+            plate = next(self._plates, None)
+            return None if plate is None else (plate, next(self._photos))
+
+    def client(self, index: int, stop_at: float) -> None:
+        """One officer app: log in, then report until `stop_at` (monotonic) or out of plates."""
+        import httpx  # noqa: PLC0415
+
+        with httpx.Client(base_url=self.base_url, timeout=30) as http:
+            login = http.post(
+                "/api/v1/auth/tokens",
+                json={"username": OFFICERS[index % len(OFFICERS)], "password": PASSWORD},
+            )
+            if login.status_code != 201:
+                with self._lock:
+                    self.errors.append(f"login {login.status_code}: {login.text[:200]}")
+                return
+            http.headers["Authorization"] = f"Bearer {login.json()['token']}"
+            while time.monotonic() < stop_at:
+                item = self._next()
+                if item is None:
+                    return
+                plate, photo = item
+                sent = time.time()
+                try:
+                    response = http.post(
+                        "/api/v1/parking-reports",
+                        files={"file": ("scene.jpg", photo, "image/jpeg")},
+                        data={"plate": plate},
+                    )
+                except httpx.HTTPError as exc:
+                    with self._lock:
+                        self.errors.append(f"{type(exc).__name__}: {exc}")
+                    continue
+                answered = time.time()
+                with self._lock:
+                    if response.status_code == 201:
+                        self.results.append(
+                            {
+                                "public_id": response.json()["public_id"],
+                                "sent": sent,
+                                "answered": answered,
+                            }
+                        )
+                    else:
+                        self.errors.append(f"{response.status_code}: {response.text[:200]}")
+
+    def run(self, clients: int, duration: float) -> float:
+        """Run the clients; returns the wall-clock seconds from the start to the last answer."""
+        stop_at = time.monotonic() + duration
+        threads = [
+            threading.Thread(target=self.client, args=(index, stop_at), daemon=True)
+            for index in range(clients)
+        ]
+        began = time.time()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=duration + 60)
+        last = max((r["answered"] for r in self.results), default=began)
+        return last - began
+
+
+# --- the benchmark ------------------------------------------------------------------------
+
+
+def start_gunicorn(
+    env: dict[str, str], workdir: Path, args: argparse.Namespace
+) -> tuple[Proc, str]:
+    """`gunicorn smartduty.wsgi` on a free loopback port; waits until /healthz answers."""
+    import httpx  # noqa: PLC0415
+
+    port = _stack.free_port()
+    argv = [
+        str(Path(_stack.PYTHON).parent / "gunicorn"),
+        "smartduty.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.web_workers),
+        "--threads",
+        str(args.web_threads),
+        "--worker-class",
+        "gthread" if args.web_threads > 1 else "sync",
+        "--timeout",
+        "60",
+        "--log-level",
+        "warning",
+    ]
+    web = Proc("gunicorn", argv, env, workdir / "gunicorn.log")
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                return web, base_url
+        except httpx.HTTPError:
+            pass
+        if web.proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"gunicorn did not start:\n{web.output()}")
+        _stack.pause(0.2)
+
+
+def run_one(database: Database, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """One database: migrate, seed, start web and worker, drive the load, collect figures."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = _stack.base_env(database, workdir / "var")
+    print(f"\n== {database.label} ({database.note})", flush=True)
+    _stack.manage(env, "migrate", "--noinput", "-v", "0")
+    _stack.manage(env, "seed_demo")
+    plates = _stack.child(MODULE, env, "setup", extra=args.max_reports)["plates"]
+    random.Random(7).shuffle(plates)
+    plates = plates[: args.max_reports]
+    photos = make_photos(min(len(plates), args.max_reports))
+    worker = _stack.start_worker(env, workdir / "worker.log")
+    web, base_url = start_gunicorn(env, workdir, args)
+    try:
+        cpu_before = {
+            "web": _tree_cpu(web),
+            "worker": worker.cpu_seconds(),
+            "client": _own_cpu(),
+        }
+        load = Load(base_url, plates, photos)
+        print(
+            f"   {args.clients} clients for {args.duration:g} s against gunicorn "
+            f"({args.web_workers} workers × {args.web_threads} threads) + 1 run_worker",
+            flush=True,
+        )
+        elapsed = load.run(args.clients, args.duration)
+        cpu_load = {
+            "web": _tree_cpu(web) - cpu_before["web"],
+            "worker": worker.cpu_seconds() - cpu_before["worker"],
+            "client": _own_cpu() - cpu_before["client"],
+        }
+        deadline = time.monotonic() + 60
+        while _stack.child(MODULE, env, "outbox")["open"] and time.monotonic() < deadline:
+            _stack.pause(0.5)
+        handoffs = _stack.child(
+            MODULE, env, "handoffs", public_ids=[r["public_id"] for r in load.results]
+        )
+    finally:
+        web.stop()
+        worker.stop()
+    errors = [
+        line
+        for proc in (web, worker)
+        for line in proc.output().splitlines()
+        if " ERROR " in line or "Traceback" in line
+    ]
+    return _figures(
+        database=database,
+        load=load,
+        elapsed=elapsed,
+        handoffs=handoffs,
+        cpu=cpu_load,
+        errors=errors,
+    )
+
+
+def _tree_cpu(proc: Proc) -> float:
+    """CPU seconds of gunicorn's master and its workers (children of the master)."""
+    total = proc.cpu_seconds()
+    children = Path(f"/proc/{proc.proc.pid}/task/{proc.proc.pid}/children")
+    try:
+        pids = [int(pid) for pid in children.read_text().split()]
+    except OSError:
+        return total
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:13]) / _clock_ticks()
+    return total
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process (the load generator)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _clock_ticks() -> int:
+    import os  # noqa: PLC0415
+
+    return os.sysconf("SC_CLK_TCK")
+
+
+def _figures(
+    *,
+    database: Database,
+    load: Load,
+    elapsed: float,
+    handoffs: dict[str, Any],
+    cpu: dict[str, float],
+    errors: list[str],
+) -> dict[str, Any]:
+    reports = handoffs["reports"]
+    to_201 = sorted((r["answered"] - r["sent"]) * 1000 for r in load.results)
+    to_sms = []
+    statuses: dict[str, int] = {}
+    missing = 0
+    for result in load.results:
+        row = reports.get(result["public_id"], {})
+        statuses[row.get("status", "?")] = statuses.get(row.get("status", "?"), 0) + 1
+        if row.get("sms_at") is None:
+            missing += 1
+        else:
+            to_sms.append((row["sms_at"] - result["sent"]) * 1000)
+    to_sms.sort()
+    return {
+        "database": database,
+        "created": len(load.results),
+        "failed": len(load.errors),
+        "client_errors": load.errors[:5],
+        "elapsed": elapsed,
+        "rate": len(load.results) / elapsed if elapsed > 0 else float("nan"),
+        "to_201": to_201,
+        "to_sms": to_sms,
+        "sms_missing": missing,
+        "console_total": handoffs["console_total"],
+        "statuses": statuses,
+        "cpu": cpu,
+        "errors": errors,
+    }
+
+
+def _per_report(result: dict[str, Any]) -> str:
+    count = max(result["created"], 1)
+    web, worker, client = (result["cpu"][key] * 1000 / count for key in ("web", "worker", "client"))
+    return f"{web:.0f}+{worker:.0f}+{client:.0f}"
+
+
+def _ms(values: list[float], q: float) -> str:
+    return f"{percentile(values, q):.0f}" if values else "-"
+
+
+def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
+    """Print figures and targets; True when every target passed."""
+    print(
+        f"\nReport-flow benchmark: {args.clients} concurrent clients for {args.duration:g} s, "
+        "photo (640×480 JPEG) + confirmed plate per report."
+    )
+    print(
+        "Stub recognizer: recognition is not wired into the report flow yet; the client sends "
+        "the confirmed plate with the upload."
+    )
+    rows = [
+        [
+            "database",
+            "reports",
+            "errors",
+            "reports/s",
+            "201 p50",
+            "201 p95",
+            "201 p99",
+            "SMS p50",
+            "SMS p95",
+            "SMS p99",
+            "SMS max",
+            "CPU ms/report web+worker+client",
+        ]
+    ]
+    for r in results:
+        rows.append(
+            [
+                r["database"].label,
+                f"{r['created']:,}",
+                str(r["failed"]),
+                f"{r['rate']:.1f}",
+                _ms(r["to_201"], 50),
+                _ms(r["to_201"], 95),
+                _ms(r["to_201"], 99),
+                _ms(r["to_sms"], 50),
+                _ms(r["to_sms"], 95),
+                _ms(r["to_sms"], 99),
+                _ms(r["to_sms"], 100),
+                _per_report(r),
+            ]
+        )
+    print(table(rows))
+    print(
+        "latencies in ms; 201 = client send → 201 response; SMS = client send → ConsoleMessage "
+        "stored by the console provider (SMS handed to the provider). CPU = CPU seconds of "
+        "gunicorn (master + workers), run_worker and this load generator during the load, per "
+        "report (PostgreSQL's own CPU is not included)."
+    )
+    checks = [["database", "target", "measured", "result"]]
+    ok = True
+    for r in results:
+        label = r["database"].label
+        p95 = percentile(r["to_sms"], 95) if r["to_sms"] else float("inf")
+        every_sms = (
+            r["sms_missing"] == 0
+            and r["statuses"].get("awaiting_move", 0) == r["created"]
+            and r["console_total"] == r["created"]
+        )
+        clean = r["failed"] == 0 and not r["errors"]
+        rate_ok = r["rate"] >= TARGET_RATE
+        p95_ok = p95 <= TARGET_P95_MS
+        checks += [
+            [label, f"≥ {TARGET_RATE:g} reports/s", f"{r['rate']:.1f}/s", verdict(rate_ok)],
+            [label, f"upload→SMS p95 ≤ {TARGET_P95_MS:g} ms", f"{p95:.0f} ms", verdict(p95_ok)],
+            [
+                label,
+                "one SMS per report, no duplicates",
+                f"reports={r['created']} statuses={r['statuses']} "
+                f"console={r['console_total']} missing={r['sms_missing']}",
+                verdict(every_sms),
+            ],
+            [
+                label,
+                "no failed requests, no errors logged",
+                f"{r['failed']} failed, {len(r['errors'])} error lines",
+                verdict(clean),
+            ],
+        ]
+        ok = ok and rate_ok and p95_ok and every_sms and clean
+        for line in [*r["client_errors"], *r["errors"][:5]]:
+            print(f"   {label}: {line}")
+    print()
+    print(table(checks))
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark on SQLite and (when available) PostgreSQL; exit 1 on a FAIL."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["child"]:
+        _stack.run_child_op(CHILD_OPS, argv[1:])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of load")
+    parser.add_argument("--max-reports", type=int, default=2000, help="upper bound of reports")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--web-threads", type=int, default=1, help="threads per worker")
+    parser.add_argument("--pg-url", default="", help="PostgreSQL server URL (else a throwaway)")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, DBs)")
+    args = parser.parse_args(argv)
+    started = datetime.now().astimezone()
+    print(f"started {started:%Y-%m-%d %H:%M:%S %z}")
+    results = []
+    with _stack.temp_dir("smartduty-bench-flow-", keep=args.keep) as workdir:
+        if not args.skip_sqlite:
+            with _stack.sqlite_database(workdir) as database:
+                results.append(run_one(database, args, workdir / "sqlite"))
+        if args.skip_pg:
+            print("\nPostgreSQL skipped: --skip-pg")
+        else:
+            with _stack.postgres_database(args.pg_url) as (database, reason):
+                if database is None:
+                    print(f"\nPostgreSQL skipped: {reason}")
+                else:
+                    results.append(run_one(database, args, workdir / "pg"))
+    if not results:
+        print("nothing measured")
+        return 1
+    return 0 if report(results, args) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
