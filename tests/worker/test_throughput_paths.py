@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from smartduty.kernel import pump, timers
@@ -268,6 +268,10 @@ def test_a_batch_leaves_a_delivery_whose_lease_ran_out_to_be_reclaimed(
     assert "delivery lease ran out before sending" in caplog.text
 
 
+def test_only_sqlite_has_one_write_lock() -> None:
+    assert pump.pauses_for_other_writers() == (connection.vendor == "sqlite")
+
+
 def test_the_outbox_pump_waits_briefly_when_idle() -> None:
     assert PUMPS.get(outbox.OUTBOX_PUMP).interval_s == outbox.DEFAULT_INTERVAL_S == 0.1
 
@@ -294,10 +298,12 @@ def test_db_worker_is_started_again_after_a_locked_database(
         run_worker.run_db_worker(queue_name="*")
 
 
-def test_a_long_stretch_of_work_pauses_so_other_writers_get_the_lock(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("vendor", ["sqlite", "postgresql"])
+def test_on_sqlite_a_long_stretch_of_work_pauses_so_other_writers_get_the_lock(
+    monkeypatch: pytest.MonkeyPatch, vendor: str
 ) -> None:
     monkeypatch.setattr(pump, "close_old_connections", lambda: None)
+    monkeypatch.setattr(pump, "pauses_for_other_writers", lambda: vendor == "sqlite")
     monkeypatch.setattr(pump, "BUSY_MAX_S", 0.0)
     stop = threading.Event()
     waits: list[float | None] = []
@@ -316,9 +322,14 @@ def test_a_long_stretch_of_work_pauses_so_other_writers_get_the_lock(
             stop.set()
         return True  # always more work
 
-    thread = threading.Thread(target=pump.run_loop, args=(PumpSpec("busy", tick), stop))
+    thread = threading.Thread(
+        target=pump.run_loop, args=(PumpSpec("busy", tick), stop), kwargs={"limit": 1}
+    )
     thread.start()
     thread.join(timeout=10)
     assert not thread.is_alive()
     assert calls[0] == 3
-    assert waits == [pump.YIELD_S] * 3  # a pause after every tick, none skipped
+    if vendor == "sqlite":
+        assert waits == [pump.YIELD_S] * 3  # a pause after every tick, none skipped
+    else:
+        assert waits == []  # PostgreSQL locks rows: no pause while there is work

@@ -8,10 +8,11 @@ pump's `interval_s`, cut short to the pump's next known work when it has a `next
 time without polling the database more often. An error in a tick is logged and the loop
 carries on after the interval (a database restart must not kill the worker).
 
-A pump that has had work for `BUSY_MAX_S` without a pause waits `YIELD_S` before going on:
-SQLite has one write lock, and a writer waiting for it (a web request, another pump,
-db_worker) only polls every 100 ms once it has waited a while; without a gap it would
-starve and fail after its busy timeout.
+On SQLite, a pump that has had work for `BUSY_MAX_S` without a pause waits `YIELD_S` before
+going on: SQLite has one write lock for the whole database, and a writer waiting for it (a
+web request, another pump, db_worker) only polls every 100 ms once it has waited a while;
+without a gap it would starve and fail after its busy timeout. PostgreSQL locks rows, so
+its pumps never pause while they have work.
 
 The thread keeps its database connection between drains (reopening one per idle wait
 costs a PostgreSQL backend start each time); it drops and reopens it after an error and
@@ -24,7 +25,7 @@ import logging
 import threading
 import time
 
-from django.db import close_old_connections, connections
+from django.db import close_old_connections, connection, connections
 
 from smartduty.kernel.registry import PumpSpec
 
@@ -38,7 +39,7 @@ worker holds it until its transaction ends): keeps the loop from spinning."""
 REFRESH_S = 60.0
 """Seconds between the loop's `close_old_connections()` calls (also done after any error)."""
 BUSY_MAX_S = 1.0
-"""Longest stretch of work (several drains) before the loop pauses for `YIELD_S`."""
+"""On SQLite, the longest stretch of work (several drains) before the loop pauses."""
 YIELD_S = 0.15
 """The pause after `BUSY_MAX_S` of work: longer than SQLite's longest busy-handler sleep
 (100 ms), so every writer waiting for the lock gets a turn."""
@@ -71,6 +72,11 @@ def drain(
     return done
 
 
+def pauses_for_other_writers() -> bool:
+    """Does the database have one write lock that other writers wait for (SQLite)?"""
+    return connection.vendor == "sqlite"
+
+
 def idle_wait(spec: PumpSpec) -> float:
     """Seconds to wait after a drain that ran out of work: `interval_s`, or less when the
     pump's `next_due` knows of work due sooner (at least `MIN_WAIT_S`)."""
@@ -87,6 +93,7 @@ def run_loop(spec: PumpSpec, stop: threading.Event, *, limit: int = DRAIN_LIMIT)
     logger.info("pump started name=%s interval_s=%s", spec.name, spec.interval_s)
     refresh_at = 0.0
     busy_since: float | None = None  # start of the current stretch of work without a pause
+    busy_max = BUSY_MAX_S if pauses_for_other_writers() else float("inf")
     try:
         while not stop.is_set():
             if time.monotonic() >= refresh_at:
@@ -94,8 +101,8 @@ def run_loop(spec: PumpSpec, stop: threading.Event, *, limit: int = DRAIN_LIMIT)
                 refresh_at = time.monotonic() + REFRESH_S
             started = time.monotonic() if busy_since is None else busy_since
             try:
-                done = drain(spec, stop=stop, limit=limit, until=started + BUSY_MAX_S)
-                if time.monotonic() >= started + BUSY_MAX_S:
+                done = drain(spec, stop=stop, limit=limit, until=started + busy_max)
+                if time.monotonic() >= started + busy_max:
                     wait, busy_since = YIELD_S, None  # let other writers have the lock
                 elif done >= limit:
                     wait, busy_since = 0.0, started  # more work: go on at once
