@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -80,9 +81,11 @@ def update_policy(
 
     base = get_effective_policy(district=district)
     values: dict[str, Any] = {name: getattr(current or base, name) for name in EDITABLE_FIELDS}
+    # the env override is for demos; never persist it as if it were the district's rule
     if current is not None:
-        # the env override is for demos; never persist it as if it were the district's rule
         values["move_window_seconds"] = current.move_window_seconds
+    elif base.source_district_code is None:
+        values["move_window_seconds"] = settings.POLICY_DEFAULT_MOVE_WINDOW_SECONDS
     for name, value in asdict(changes).items():
         if name in EDITABLE_FIELDS and value is not None:
             values[name] = value

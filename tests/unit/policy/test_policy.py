@@ -147,3 +147,9 @@ def test_api_officer_forbidden_and_out_of_scope(
     assert resp.status_code == 403
     assert resp.json()["code"] == "permission_denied"
     assert api_client(officer_b).get(url).status_code == 404
+
+
+@override_settings(POLICY_MOVE_WINDOW_OVERRIDE_SECONDS=3)
+def test_first_edit_under_override_keeps_the_default_window(city: City, commander: Officer) -> None:
+    first = _edit(commander, city.district_a, sms_signature="东区城管")
+    assert first.move_window_seconds == 600
