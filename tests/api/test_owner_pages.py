@@ -59,11 +59,15 @@ def test_owner_page_rejects_forged_and_expired_links(officer_a: Officer) -> None
 
 
 def test_short_links_are_signed() -> None:
-    code = shortlinks.new_owner_code()
+    assert len(shortlinks.new_owner_code()) == shortlinks.CODE_CHARS
+    code = "Abc1234"  # fixed, so the altered-code check below is deterministic
     token = shortlinks.owner_token(code)
     assert len(token) == shortlinks.TOKEN_CHARS
     assert shortlinks.code_from_token(token) == code
-    assert shortlinks.code_from_token(shortlinks.new_owner_code() + token[-3:]) in (None, code)
+    altered_mac = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert shortlinks.code_from_token(altered_mac) is None
+    altered_code = ("A" if code[0] != "A" else "B") + token[1:]
+    assert shortlinks.code_from_token(altered_code) is None
     assert shortlinks.code_from_token("!!!!!!!" + token[-3:]) is None
 
 
