@@ -10,11 +10,11 @@ duplicate-report rule, every report texts an owner), start `gunicorn smartduty.w
 interface for `--duration` seconds (each logs in with POST /api/v1/auth/tokens, then posts
 reports back to back: a small generated JPEG, unique per report, and the confirmed plate).
 
-Recognition is not wired into the report flow yet: the client sends the confirmed plate with
-the upload, which is the "stub recognizer" case of the target. Latencies: upload→201 from the
-client's clocks; upload→SMS from the client's send time to the console provider's stored
-`ConsoleMessage.created_at` (the moment the SMS was handed to the provider), both read from
-the same machine clock (`time.time()` / `timezone.now()`).
+The client sends the confirmed plate with the upload, so the server skips plate recognition
+(it reads the plate only when none was sent): the "stub recognizer" case of the target.
+Latencies: upload→201 from the client's clocks; upload→SMS from the client's send time to
+the console provider's stored `ConsoleMessage.created_at` (the moment the SMS was handed to
+the provider), both read from the same machine clock (`time.time()` / `timezone.now()`).
 
 Targets (core-loop issue, 2 cores, stub recognizer): ≥ 50 reports/s and upload→SMS p95 ≤
 300 ms. Nothing is written into the repository.
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import io
 import itertools
+import os
 import random
 import resource
 import sys
@@ -323,8 +324,6 @@ def _own_cpu() -> float:
 
 
 def _clock_ticks() -> int:
-    import os  # noqa: PLC0415
-
     return os.sysconf("SC_CLK_TCK")
 
 
@@ -384,8 +383,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
         "photo (640×480 JPEG) + confirmed plate per report."
     )
     print(
-        "Stub recognizer: recognition is not wired into the report flow yet; the client sends "
-        "the confirmed plate with the upload."
+        "Stub recognizer case: the client sends the confirmed plate with the upload, so the "
+        "server skips plate recognition."
     )
     rows = [
         [
@@ -483,7 +482,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, DBs)")
     args = parser.parse_args(argv)
     started = datetime.now().astimezone()
-    print(f"started {started:%Y-%m-%d %H:%M:%S %z}")
+    load1, load5, _ = os.getloadavg()
+    print(
+        f"started {started:%Y-%m-%d %H:%M:%S %z} on {os.cpu_count()} CPUs, "
+        f"load average {load1:.2f} (1 min) {load5:.2f} (5 min)"
+    )
     results = []
     with _stack.temp_dir("smartduty-bench-flow-", keep=args.keep) as workdir:
         if not args.skip_sqlite:

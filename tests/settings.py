@@ -21,3 +21,7 @@ STATIC_ROOT = _TMP / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # parking tests send plates themselves; the recognition tests cover reading on upload
 PARKING_RECOGNIZE_ON_UPLOAD = False
+# our SQLite engine wraps Django's (write gate); pytest-django recognises only Django's own
+# engine name as SQLite, so say explicitly that each xdist worker tests in memory
+if DATABASES["default"]["ENGINE"] == "smartduty.kernel.sqlite":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405

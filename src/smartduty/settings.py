@@ -79,6 +79,7 @@ TEMPLATES = [
 def _database(url: str) -> dict[str, Any]:
     db: dict[str, Any] = dict(dj_database_url.parse(url))
     if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["ENGINE"] = "smartduty.kernel.sqlite"  # Django's backend plus a write gate
         db["OPTIONS"] = {
             "init_command": (
                 "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=5000;"

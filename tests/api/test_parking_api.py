@@ -362,3 +362,54 @@ def test_upload_without_plate_shows_the_reading(officer_a: Officer, api_client) 
     with use_recognizer(StubRecognizer(None)):
         empty = _create(client, place="人民路")
     assert empty["plate_read"] == ""
+
+
+@pytest.mark.django_db(transaction=True)  # no test transaction: see what the service opens
+def test_photo_work_happens_before_the_report_transaction(
+    officer_a: Officer, api_client, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """On SQLite the report's transaction holds the database's one write lock: decoding and
+    watermarking must not run inside it."""
+    from django.db import connection  # noqa: PLC0415
+
+    from smartduty.evidence import watermark  # noqa: PLC0415
+
+    inside: list[bool] = []
+    render = watermark.render_display_copy
+
+    def spying(*args: object, **kwargs: object) -> bytes:
+        inside.append(connection.in_atomic_block)
+        return render(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(watermark, "render_display_copy", spying)
+    register_owner(officer_a)
+    body = _create(api_client(officer_a), plate="鲁PA12345")
+    assert body["status"] == "awaiting_move"
+    assert inside == [False]
+
+
+def test_a_raced_idempotency_key_returns_the_first_report(
+    officer_a: Officer, api_client, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Two tries of one offline report both pass the look-up; the database keeps one."""
+    from smartduty.parking import services  # noqa: PLC0415
+
+    register_owner(officer_a)
+    client: Client = api_client(officer_a)
+    fields = {"plate": "鲁PA12345", "idempotency_key": "offline-race-01"}
+    first = client.post("/api/v1/parking-reports", {"file": _photo(), **fields})
+    assert first.status_code == 201
+    lookups: list[str] = []
+    real_lookup = services.find_report_by_idempotency_key
+
+    def late_lookup(*, key: str) -> ParkingReport | None:
+        lookups.append(key)
+        return None if len(lookups) == 1 else real_lookup(key=key)  # the first look misses
+
+    monkeypatch.setattr(services, "find_report_by_idempotency_key", late_lookup)
+    second = client.post("/api/v1/parking-reports", {"file": _photo(), **fields})
+    assert second.status_code == 200, second.content
+    assert second.json()["public_id"] == first.json()["public_id"]
+    assert len(lookups) == 2
+    assert ParkingReport.objects.count() == 1
+    assert Delivery.objects.filter(channel="sms").count() == 1

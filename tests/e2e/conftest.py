@@ -36,6 +36,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from django.conf import settings
+from django.db import connection
 from PIL import Image, ImageDraw, ImageFont
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
@@ -152,7 +153,7 @@ class Product:
 def _database(tmp: Path) -> tuple[str, Any]:
     """A database for the product: (url, cleanup)."""
     db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
+    if connection.vendor == "sqlite":
         return f"sqlite:///{tmp / 'e2e.sqlite3'}", None
     import psycopg  # noqa: PLC0415 - only on PostgreSQL runs
 

@@ -16,8 +16,8 @@ from ninja import File, Form, Router, Status, UploadedFile
 from smartduty.evidence import selectors, services
 from smartduty.evidence.models import Photo
 from smartduty.evidence.schemas import PhotoOut, PhotoUploadIn
-from smartduty.org.auth import principal_of
-from smartduty.org.selectors import find_officer_for_user, get_district
+from smartduty.org.auth import officer_of, principal_of
+from smartduty.org.selectors import get_district
 
 router = Router(tags=["evidence"])
 
@@ -46,9 +46,7 @@ def upload_photo(
     """
     principal = principal_of(request)
     district = get_district(principal=principal, public_id=form.district_id)
-    officer = (
-        find_officer_for_user(user_id=principal.user_id) if principal.user_id is not None else None
-    )
+    officer = officer_of(request)
     photo = services.store_photo(
         principal=principal,
         officer=officer,

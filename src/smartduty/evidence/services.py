@@ -83,7 +83,33 @@ def display_name_for(sha256: str) -> str:
     return f"displays/{sha256[:2]}/{sha256[2:4]}/{sha256}.jpg"
 
 
-def store_photo(
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A checked, decoded and watermarked upload, ready to be stored (`save_prepared_photo`).
+
+    Preparing does the slow image work without touching the database, so a caller can do it
+    before opening its transaction and keep the write lock short.
+    """
+
+    district: District
+    officer: Officer | None
+    kind: str
+    content: bytes
+    fmt: imaging.SniffedFormat
+    size: tuple[int, int]
+    sha256: str
+    display: bytes
+    display_sha256: str
+    received_at: datetime
+    facts: imaging.CaptureFacts
+    client_lat: float | None
+    client_lon: float | None
+    client_accuracy_m: float | None
+    place: str
+    filename: str
+
+
+def prepare_photo(
     *,
     principal: Principal,
     officer: Officer | None,
@@ -95,17 +121,13 @@ def store_photo(
     client_accuracy_m: float | None = None,
     place: str = "",
     kind: PhotoKind | str = PhotoKind.SCENE,
-) -> Photo:
-    """Check, store and register one evidence photo; returns the new `Photo`.
+) -> PreparedPhoto:
+    """Check and decode one evidence photo and render its watermarked copy; stores nothing.
 
     Rejects with 403 without `evidence.add_photo`, 404 for a district outside the principal's
     subtree, 413 above `EVIDENCE_MAX_BYTES` or `EVIDENCE_MAX_PIXELS`, and 422 for a format
     other than JPEG/PNG/WebP/HEIC (sniffed from the bytes), an undecodable file or a bad
-    position. Nothing is stored on rejection. Identical bytes share one `Blob`.
-
-    Runs its own (nested) transaction; callers may wrap it in theirs. Files are written
-    before the rows; if the caller's transaction later rolls back they stay as harmless,
-    content-addressed leftovers.
+    position.
     """
     if not principal.has_perm("evidence.add_photo"):
         raise PermissionDenied("您没有上传证据照片的权限")
@@ -125,12 +147,14 @@ def store_photo(
     fmt = imaging.sniff_format(content[:_SNIFF_BYTES])
     if fmt is None:
         raise ValidationFailed(imaging.UNSUPPORTED_FORMAT)
-    with imaging.open_image(content, fmt, max_pixels=settings.EVIDENCE_MAX_PIXELS) as img:
-        size = img.size
-        facts = imaging.read_capture_facts(img)
+    max_side = settings.EVIDENCE_DISPLAY_MAX_SIDE
+    with imaging.open_image(
+        content, fmt, max_pixels=settings.EVIDENCE_MAX_PIXELS, draft_side=max_side
+    ) as opened:
+        facts = imaging.read_capture_facts(opened.image)
         lat, lon = (facts.lat, facts.lon) if facts.lat is not None else (client_lat, client_lon)
         display = watermark.render_display_copy(
-            img,
+            opened.image,
             lines=watermark_lines(
                 shown_at=facts.taken_at or received_at,
                 is_device_time=facts.taken_at is not None,
@@ -139,43 +163,69 @@ def store_photo(
                 lon=lon,
                 badge_number=officer.badge_number if officer is not None else None,
             ),
-            max_side=settings.EVIDENCE_DISPLAY_MAX_SIDE,
+            max_side=max_side,
             font_path=settings.EVIDENCE_FONT_PATH,
         )
-    sha256 = hashlib.sha256(content).hexdigest()
-    display_sha256 = hashlib.sha256(display).hexdigest()
+        size = opened.size
+    return PreparedPhoto(
+        district=district,
+        officer=officer,
+        kind=str(kind),
+        content=content,
+        fmt=fmt,
+        size=size,
+        sha256=hashlib.sha256(content).hexdigest(),
+        display=display,
+        display_sha256=hashlib.sha256(display).hexdigest(),
+        received_at=received_at,
+        facts=facts,
+        client_lat=client_lat,
+        client_lon=client_lon,
+        client_accuracy_m=client_accuracy_m,
+        place=place,
+        filename=filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:255],
+    )
 
+
+def save_prepared_photo(prepared: PreparedPhoto) -> Photo:
+    """Write a prepared photo's files and rows; returns the new `Photo`.
+
+    Identical bytes share one `Blob`. Runs its own (nested) transaction; callers may wrap it
+    in theirs. Files are written before the rows; if the caller's transaction later rolls
+    back they stay as harmless, content-addressed leftovers.
+    """
+    p = prepared
     created: list[str] = []
     try:
-        existing = selectors.find_blob(sha256=sha256)
+        existing = selectors.find_blob(sha256=p.sha256)
         original_name = existing.storage_name if existing is not None else None
         if original_name is None:
-            original_name = _put(original_name_for(sha256, fmt.extension), content, created)
-        display_name = _put(display_name_for(display_sha256), display, created)
+            original_name = _put(original_name_for(p.sha256, p.fmt.extension), p.content, created)
+        display_name = _put(display_name_for(p.display_sha256), p.display, created)
         with transaction.atomic():
             blob = existing or _create_blob(
-                sha256=sha256,
-                size_bytes=len(content),
-                mime_type=fmt.mime_type,
-                size=size,
+                sha256=p.sha256,
+                size_bytes=len(p.content),
+                mime_type=p.fmt.mime_type,
+                size=p.size,
                 storage_name=original_name,
             )
             photo = Photo(
-                district=district,
+                district=p.district,
                 blob=blob,
-                uploaded_by=officer,
-                kind=kind,
-                received_at=received_at,
-                device_taken_at=facts.taken_at.astimezone(UTC) if facts.taken_at else None,
-                exif_lat=facts.lat,
-                exif_lon=facts.lon,
-                client_lat=client_lat,
-                client_lon=client_lon,
-                client_accuracy_m=client_accuracy_m,
-                place=place,
-                original_filename=filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:255],
+                uploaded_by=p.officer,
+                kind=p.kind,
+                received_at=p.received_at,
+                device_taken_at=p.facts.taken_at.astimezone(UTC) if p.facts.taken_at else None,
+                exif_lat=p.facts.lat,
+                exif_lon=p.facts.lon,
+                client_lat=p.client_lat,
+                client_lon=p.client_lon,
+                client_accuracy_m=p.client_accuracy_m,
+                place=p.place,
+                original_filename=p.filename,
                 display_name=display_name,
-                display_sha256=display_sha256,
+                display_sha256=p.display_sha256,
             )
             _full_clean(photo)
             photo.save()
@@ -185,6 +235,40 @@ def store_photo(
     # a concurrent upload of the same bytes may have won the race for the blob row
     _discard_unreferenced(set(created) - {blob.storage_name, photo.display_name})
     return photo
+
+
+def store_photo(
+    *,
+    principal: Principal,
+    officer: Officer | None,
+    district: District,
+    data: bytes | IO[bytes],
+    filename: str,
+    client_lat: float | None = None,
+    client_lon: float | None = None,
+    client_accuracy_m: float | None = None,
+    place: str = "",
+    kind: PhotoKind | str = PhotoKind.SCENE,
+) -> Photo:
+    """Check, store and register one evidence photo; returns the new `Photo`.
+
+    `prepare_photo` (checks and image work, see its refusals) then `save_prepared_photo`.
+    Nothing is stored on rejection.
+    """
+    return save_prepared_photo(
+        prepare_photo(
+            principal=principal,
+            officer=officer,
+            district=district,
+            data=data,
+            filename=filename,
+            client_lat=client_lat,
+            client_lon=client_lon,
+            client_accuracy_m=client_accuracy_m,
+            place=place,
+            kind=kind,
+        )
+    )
 
 
 def watermark_lines(
@@ -308,8 +392,15 @@ def _read_limited(data: bytes | IO[bytes], limit: int) -> bytes:
 
 
 def _full_clean(obj: Blob | Photo) -> None:
+    """Field checks in Python only: the foreign keys were just loaded, the check constraints'
+    inputs were validated above (kind, positions, MIME type) and the database enforces them
+    again; Django's constraint validation would cost one query per constraint."""
     try:
-        obj.full_clean(validate_unique=False)
+        obj.full_clean(
+            exclude=[f.name for f in obj._meta.concrete_fields if f.is_relation],
+            validate_unique=False,
+            validate_constraints=False,
+        )
     except ValidationError as exc:
         raise ValidationFailed(
             "照片信息不符合要求：" + "；".join(exc.messages), details=exc.message_dict

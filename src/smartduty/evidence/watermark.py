@@ -7,6 +7,7 @@ The original is never touched; this works on an already decoded image.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Sequence
 from functools import lru_cache
@@ -32,10 +33,11 @@ def load_font(path: str, size: int) -> Font:
         return ImageFont.load_default(size=size)
 
 
-def to_rgb(img: Image.Image) -> Image.Image:
-    """An RGB copy; transparent areas become white instead of black."""
+def to_rgb(img: Image.Image, *, copy: bool = True) -> Image.Image:
+    """An RGB copy (`copy=False`: an RGB image is returned as it is); transparent areas
+    become white instead of black."""
     if img.mode == "RGB":
-        return img.copy()
+        return img.copy() if copy else img
     if img.mode in {"RGBA", "LA", "PA"} or "transparency" in img.info:
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -85,11 +87,10 @@ def _downscaled(img: Image.Image, max_side: int) -> Image.Image:
 
 
 def _oriented(img: Image.Image) -> Image.Image:
-    """Apply the EXIF orientation; unreadable metadata leaves the image as it is."""
-    try:
-        return ImageOps.exif_transpose(img)
-    except Exception:  # broken metadata must never block evidence
-        return img
+    """Apply the EXIF orientation in place; unreadable metadata leaves the image as it is."""
+    with contextlib.suppress(Exception):  # broken metadata must never block evidence
+        ImageOps.exif_transpose(img, in_place=True)
+    return img
 
 
 def render_display_copy(
@@ -99,7 +100,7 @@ def render_display_copy(
 
     Downscaling comes first, so a 50-megapixel upload is copied only at display size.
     """
-    rgb = to_rgb(_oriented(_downscaled(img, max_side)))
+    rgb = to_rgb(_oriented(_downscaled(img, max_side)), copy=False)  # _downscaled copied
     draw_watermark(rgb, lines=lines, font_path=font_path)
     out = io.BytesIO()
     rgb.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)

@@ -76,6 +76,7 @@ def apply_transition(
     allowed: TransitionTable,
     expected_version: int | None = None,
     changes: Mapping[str, Any] | None = None,
+    locked: _M | None = None,
 ) -> Transitioned[_M]:
     """Move one row along its transition table, with a row lock and an optimistic version.
 
@@ -85,12 +86,19 @@ def apply_transition(
     (`Conflict`), look `(status, action)` up in `allowed` (`InvalidTransition`), then save
     the new status, `version + 1` and any extra `changes` (for example `moved_at`).
 
+    `locked`: the row as the caller already read it with `select_for_update()` (or created
+    it) in the current transaction; it is used as it is instead of being read again.
+
     Raises `NotFound` when the row does not exist. Refusals are raised after the row was
     read and nothing was written, so a caller that catches them can carry on in its
     transaction.
     """
     with transaction.atomic(savepoint=False):
-        obj: Any = model._default_manager.select_for_update().filter(pk=pk).first()
+        obj: Any = (
+            locked
+            if locked is not None
+            else model._default_manager.select_for_update().filter(pk=pk).first()
+        )
         refusal = _refusal(model, obj, action, allowed, expected_version)
         if refusal is None:
             from_status: str = obj.status

@@ -13,8 +13,7 @@ from ninja import Query, Router
 from smartduty.notifications import selectors
 from smartduty.notifications.models import Delivery
 from smartduty.notifications.schemas import AppNotificationFilter, AppNotificationOut
-from smartduty.org.auth import principal_of
-from smartduty.org.selectors import find_officer_for_user
+from smartduty.org.auth import officer_of
 
 router = Router(tags=["notifications"])
 
@@ -24,10 +23,7 @@ def list_app_notifications(
     request: HttpRequest, filters: Query[AppNotificationFilter]
 ) -> list[Delivery]:
     """My app notifications and my unit's (e.g. 违停待复查), newest first."""
-    principal = principal_of(request)
-    officer = (
-        find_officer_for_user(user_id=principal.user_id) if principal.user_id is not None else None
-    )
+    officer = officer_of(request)
     if officer is None:
         return []
     rows: list[Delivery] = []

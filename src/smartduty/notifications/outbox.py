@@ -23,6 +23,7 @@ from smartduty.notifications.ports import (
     PermanentSendError,
     Receipt,
     RetryableSendError,
+    stores_in_database,
 )
 from smartduty.notifications.providers import find_sender
 
@@ -52,19 +53,32 @@ def send_due(now: datetime | None = None, *, limit: int | None = None) -> int:
     claims = services.claim_due(now, limit=limit)
     if not claims:
         return 0
-    outcomes: list[tuple[services.Claim, _Outcome]] = []
-    for claim in claims:
-        if claim.delivery.lease_until is not None and timezone.now() >= claim.delivery.lease_until:
-            logger.warning("delivery lease ran out before sending id=%s", claim.delivery.public_id)
-            continue
-        outcomes.append((claim, _send(claim)))
+    live = [claim for claim in claims if not _lease_ran_out(claim)]
+    local = [claim for claim in live if _stores_in_database(claim)]
+    outcomes = [(claim, _send(claim)) for claim in live if claim not in local]
     with transaction.atomic():
+        # senders that only write our own rows are called here: their row and the delivery's
+        # outcome commit together (see `ports.stores_in_database`)
+        outcomes += [(claim, _send(claim)) for claim in local]
         for claim, outcome in outcomes:
             if outcome.receipt is not None:
                 services.record_sent(claim, outcome.receipt, now=now)
             else:
                 services.record_failure(claim, outcome.error, retryable=outcome.retryable, now=now)
     return len(claims)
+
+
+def _lease_ran_out(claim: services.Claim) -> bool:
+    lease_until = claim.delivery.lease_until
+    if lease_until is not None and timezone.now() >= lease_until:
+        logger.warning("delivery lease ran out before sending id=%s", claim.delivery.public_id)
+        return True
+    return False
+
+
+def _stores_in_database(claim: services.Claim) -> bool:
+    sender = find_sender(channel=claim.delivery.channel, name=claim.delivery.provider)
+    return sender is not None and stores_in_database(sender)
 
 
 @dataclass(frozen=True)

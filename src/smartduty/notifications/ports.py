@@ -80,6 +80,18 @@ class Sender(Protocol):
         ...
 
 
+def stores_in_database(sender: Sender) -> bool:
+    """Does the sender only write rows of our own database (the console adapter)?
+
+    Such a sender is called inside the transaction that records the outcome: its row and the
+    delivery's status commit together, and a batch takes the write lock once (SQLite)
+    instead of once per message. A sender that talks to a network never is: no transaction
+    may stay open across a network call. Opt in with a class attribute
+    `stores_in_database = True`.
+    """
+    return bool(getattr(sender, "stores_in_database", False))
+
+
 def mask_address(channel: str, address: str) -> str:
     """What may be shown or logged of an address: masked phone, officer id, webhook tail."""
     if channel == Channel.SMS:

@@ -238,7 +238,8 @@ def record_sent(claim: Claim, receipt: Receipt, now: datetime | None = None) -> 
             return None
         delivery.provider_message_id = receipt.provider_message_id
         _finish(delivery, DeliveryStatus.SENT, moment)
-    logger.info(
+    _log_on_commit(
+        logging.INFO,
         "delivery sent id=%s channel=%s to=%s provider=%s attempts=%s duplicate=%s",
         delivery.public_id,
         delivery.channel,
@@ -248,6 +249,12 @@ def record_sent(claim: Claim, receipt: Receipt, now: datetime | None = None) -> 
         receipt.duplicate,
     )
     return delivery
+
+
+def _log_on_commit(level: int, msg: str, *args: object) -> None:
+    """Log once the caller's transaction committed (the outbox records a batch in one), so a
+    worker killed before the commit never claims in its log what the database does not say."""
+    transaction.on_commit(lambda: logger.log(level, msg, *args))
 
 
 def record_failure(
@@ -274,7 +281,8 @@ def record_failure(
         delivery.last_error = error
         delivery.next_attempt_at = moment + backoff(delivery.attempts)
         delivery.save(update_fields=["status", "lease_until", "last_error", "next_attempt_at"])
-    logger.warning(
+    _log_on_commit(
+        logging.WARNING,
         "delivery retry id=%s attempts=%s next_attempt_at=%s error=%s",
         delivery.public_id,
         delivery.attempts,
@@ -319,7 +327,7 @@ def _finish(
     else:
         delivery.last_error = error
         signal = delivery_failed
-        logger.error("delivery failed id=%s error=%s", delivery.public_id, error)
+        _log_on_commit(logging.ERROR, "delivery failed id=%s error=%s", delivery.public_id, error)
     delivery.save(
         update_fields=["status", "lease_until", "sent_at", "last_error", "provider_message_id"]
     )

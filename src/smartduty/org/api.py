@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from smartduty.org import selectors, services
-from smartduty.org.auth import principal_of
+from smartduty.org.auth import officer_of, principal_of
 from smartduty.org.models import District, Officer, Unit
 from smartduty.org.schemas import DistrictOut, MeOut, OfficerOut, TokenIn, TokenOut, UnitOut
 
@@ -32,7 +32,7 @@ def get_me(request: HttpRequest) -> MeOut:
     """The logged-in account, its unit, roles and permissions."""
     principal = principal_of(request)
     assert principal.user_id is not None  # noqa: S101 - auth guarantees a user
-    officer = selectors.find_officer_for_user(user_id=principal.user_id)
+    officer = officer_of(request)
     return MeOut(
         username=principal.username,
         name=officer.name if officer else principal.username,

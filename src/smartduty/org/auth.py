@@ -13,6 +13,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from smartduty.kernel.errors import DomainError
 from smartduty.kernel.scoping import Principal
 from smartduty.org import services
+from smartduty.org.models import Officer
 
 
 class SessionAuth(APIKeyCookie):
@@ -45,8 +46,21 @@ AUTH = [BearerTokenAuth(), SessionAuth(csrf=True)]
 
 def principal_of(request: HttpRequest) -> Principal:
     """The request's principal, built once and cached on the request."""
-    cached: Principal | None = getattr(request, "_smartduty_principal", None)
+    return _principal_and_officer(request)[0]
+
+
+def officer_of(request: HttpRequest) -> Officer | None:
+    """The officer record of the request's account (None for accounts without one), cached."""
+    return _principal_and_officer(request)[1]
+
+
+def _principal_and_officer(request: HttpRequest) -> tuple[Principal, Officer | None]:
+    cached: tuple[Principal, Officer | None] | None = getattr(
+        request, "_smartduty_principal_officer", None
+    )
     if cached is None:
-        cached = services.principal_for_user(getattr(request, "auth", None) or request.user)
-        request._smartduty_principal = cached  # type: ignore[attr-defined]
+        cached = services.principal_and_officer_for_user(
+            getattr(request, "auth", None) or request.user
+        )
+        request._smartduty_principal_officer = cached  # type: ignore[attr-defined]
     return cached

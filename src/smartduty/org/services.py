@@ -134,16 +134,25 @@ def sync_role_groups() -> None:
 
 def principal_for_user(user: AbstractBaseUser | AnonymousUser | None) -> Principal:
     """Build the `Principal` that scoping and permission checks use for this user."""
+    return principal_and_officer_for_user(user)[0]
+
+
+def principal_and_officer_for_user(
+    user: AbstractBaseUser | AnonymousUser | None,
+) -> tuple[Principal, Officer | None]:
+    """The user's `Principal` and officer record (unit, district and user loaded), in one go."""
     if user is None or not user.is_authenticated:
-        return ANONYMOUS
+        return ANONYMOUS, None
     officer = selectors.find_officer_for_user(user_id=user.pk)
+    if officer is not None:
+        officer.user = user  # type: ignore[assignment]  # the same account, already loaded
     is_global = bool(getattr(user, "is_superuser", False))
     perms = (
         frozenset(user.get_all_permissions())
         if hasattr(user, "get_all_permissions")
         else frozenset()
     )
-    return Principal(
+    principal = Principal(
         user_id=user.pk,
         username=user.get_username(),
         district_path=officer.unit.district.path if officer else None,
@@ -152,6 +161,7 @@ def principal_for_user(user: AbstractBaseUser | AnonymousUser | None) -> Princip
         officer_id=officer.pk if officer else None,
         badge_number=officer.badge_number if officer else "",
     )
+    return principal, officer
 
 
 def _digest(raw: str) -> str:

@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from smartduty.kernel.errors import NotFound, ValidationFailed
-from smartduty.org.auth import principal_of
+from smartduty.org.auth import officer_of, principal_of
 from smartduty.org.models import Officer
-from smartduty.org.selectors import find_officer_for_user, get_district
+from smartduty.org.selectors import get_district
 from smartduty.parking import notices, selectors, services
 from smartduty.parking.models import ParkingReport, ParkingTransition
 from smartduty.parking.schemas import (
@@ -30,10 +30,7 @@ router = Router(tags=["parking"])
 
 
 def _officer(request: HttpRequest) -> Officer:
-    principal = principal_of(request)
-    officer = (
-        find_officer_for_user(user_id=principal.user_id) if principal.user_id is not None else None
-    )
+    officer = officer_of(request)
     if officer is None:
         raise ValidationFailed("当前账号未绑定执法人员，不能办理违停")
     return officer
@@ -74,8 +71,11 @@ def create_report(
         idempotency_key=form.idempotency_key,
         captured_at=form.captured_at,
     )
-    report = selectors.get_report(principal=principal, public_id=result.report.public_id)
-    return Status(201 if result.created else 200, report)
+    if not result.created:
+        return Status(
+            200, selectors.get_report(principal=principal, public_id=result.report.public_id)
+        )
+    return Status(201, result.report)  # its district, unit, officer and photo are loaded
 
 
 @router.get("/parking-reports", response=list[ReportOut])

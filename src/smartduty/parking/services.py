@@ -14,7 +14,8 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from smartduty.evidence import services as evidence
@@ -39,7 +40,7 @@ from smartduty.parking.selectors import find_open_report_for_plate, find_report_
 from smartduty.parking.states import ALLOWED, SYSTEM_ACTIONS, Action, RecheckOutcome, Status
 from smartduty.policy.selectors import get_effective_policy
 from smartduty.recognition import services as recognition
-from smartduty.vehicles.plates import normalize_plate, parse_plate
+from smartduty.vehicles.plates import PlateInfo, normalize_plate, parse_plate
 from smartduty.vehicles.selectors import get_owner_lookup
 
 MOVE_DEADLINE = "parking.move_deadline"
@@ -65,11 +66,15 @@ def transition(
     reason: str = "",
     expected_version: int | None = None,
     changes: dict[str, Any] | None = None,
+    held: bool = False,
 ) -> ParkingReport:
     """Move a report along `states.ALLOWED`; the one place that changes `status`.
 
     Side effects in the same transaction: the move deadline is scheduled on entering
     `awaiting_move` and cancelled on leaving it; the transition is logged.
+
+    `held=True`: the caller read `report` with a row lock (or created it) in the current
+    transaction, so it is not read again.
     """
     with transaction.atomic():
         step = fsm.apply_transition(
@@ -79,6 +84,7 @@ def transition(
             allowed=ALLOWED,
             expected_version=expected_version,
             changes=changes,
+            locked=report if held else None,
         )
         obj = step.obj
         ParkingTransition.objects.create(
@@ -149,49 +155,100 @@ def report_illegal_parking(
             if existing.reported_by_id != officer.pk:
                 raise ValidationFailed("幂等键已被其他人员使用")
             return ReportResult(existing, created=False)
+    info = parse_plate(plate) if plate else None
     read = normalize_plate(plate_read) if plate_read else ""
-    with transaction.atomic():
-        stored = evidence.store_photo(
-            principal=principal,
-            officer=officer,
-            district=district,
-            data=photo,
-            filename=filename,
-            client_lat=lat,
-            client_lon=lon,
-            client_accuracy_m=accuracy_m,
-            place=place,
-            kind=PhotoKind.SCENE,
-        )
-        report = ParkingReport(
-            district=district,
-            unit=officer.unit,
-            reported_by=officer,
-            idempotency_key=idempotency_key or None,
-            plate_read=read,
-            plate_confidence=plate_confidence,
-            place=place.strip()[:60],
-            lat=lat if lat is not None else stored.exif_lat,
-            lon=lon if lon is not None else stored.exif_lon,
-            accuracy_m=accuracy_m,
-            photo=stored,
-            captured_at=captured_at,
-        )
-        report.full_clean(exclude=["photo", "district", "unit", "reported_by"])
-        report.save()
-        ParkingTransition.objects.create(
-            report=report,
-            action="report",
-            to_status=Status.REPORTED,
-            actor=_user_of(officer),
-            actor_name=_actor_name(_user_of(officer)),
-            reason="拍照上报",
-        )
-        if plate:
-            report = confirm_plate(
-                principal=principal, actor=_user_of(officer), report=report, plate=plate
+    actor = _user_of(officer)
+    # the image work happens before the transaction: on SQLite it holds the write lock
+    prepared = _prepare_photo(
+        principal=principal,
+        officer=officer,
+        district=district,
+        photo=photo,
+        filename=filename,
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy_m,
+        place=place,
+        kind=PhotoKind.SCENE,
+    )
+    try:
+        with transaction.atomic():
+            stored = evidence.save_prepared_photo(prepared)
+            report = ParkingReport(
+                district=district,
+                unit=officer.unit,
+                reported_by=officer,
+                idempotency_key=idempotency_key or None,
+                plate_read=read,
+                plate_confidence=plate_confidence,
+                place=place.strip()[:60],
+                lat=lat if lat is not None else stored.exif_lat,
+                lon=lon if lon is not None else stored.exif_lon,
+                accuracy_m=accuracy_m,
+                photo=stored,
+                captured_at=captured_at,
             )
+            _clean(report)
+            report.save()
+            ParkingTransition.objects.create(
+                report=report,
+                action="report",
+                to_status=Status.REPORTED,
+                actor=actor,
+                actor_name=_actor_name(actor),
+                reason="拍照上报",
+            )
+            if info is not None:
+                report = _start_owner_contact(report, info=info, actor=actor)
+    except IntegrityError:
+        # two tries of one offline report raced past the look-up above; the first one won
+        existing = find_report_by_idempotency_key(key=idempotency_key) if idempotency_key else None
+        if existing is None or existing.reported_by_id != officer.pk:
+            raise
+        return ReportResult(existing, created=False)
     return ReportResult(report, created=True)
+
+
+def _clean(report: ParkingReport) -> None:
+    """Field checks in Python only (lengths, choices, validators). Uniqueness and the status
+    constraint are left to the database: the ids are generated, the idempotency key was
+    looked up, and Django would spend one query on each."""
+    try:
+        report.full_clean(
+            exclude=[f.name for f in report._meta.concrete_fields if f.is_relation],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        raise ValidationFailed("；".join(exc.messages), details=exc.message_dict) from exc
+
+
+def _prepare_photo(
+    *,
+    principal: Principal,
+    officer: Officer,
+    district: District,
+    photo: bytes | IO[bytes],
+    filename: str,
+    lat: float | None,
+    lon: float | None,
+    accuracy_m: float | None,
+    place: str,
+    kind: PhotoKind,
+) -> evidence.PreparedPhoto:
+    """Check and watermark an officer's photo; call it before the transaction that saves it."""
+    return evidence.prepare_photo(
+        principal=principal,
+        officer=officer,
+        district=district,
+        data=photo,
+        filename=filename,
+        client_lat=lat,
+        client_lon=lon,
+        client_accuracy_m=accuracy_m,
+        place=place,
+        kind=kind,
+    )
 
 
 def _recognize(photo: bytes | IO[bytes]) -> tuple[bytes | IO[bytes], tuple[str, float] | None]:
@@ -249,75 +306,97 @@ def confirm_plate(
         raise NotFound()
     info = parse_plate(plate)
     with transaction.atomic():
-        locked = ParkingReport.objects.select_for_update().get(pk=report.pk)
+        locked = (
+            ParkingReport.objects.select_for_update().select_related("district").get(pk=report.pk)
+        )
         if locked.status != Status.REPORTED:
             raise fsm.InvalidTransition("车牌只能在上报后、通知车主前确认")
         if expected_version is not None and locked.version != expected_version:
             raise Conflict(f"记录已被他人修改（当前版本 {locked.version}），请刷新后重试")
-        edited = bool(locked.plate_read) and locked.plate_read != info.text
-        policy = get_effective_policy(district=locked.district)
-        since = timezone.now() - timedelta(seconds=policy.duplicate_window_seconds)
-        original = find_open_report_for_plate(plate=info.text, since=since, exclude_pk=locked.pk)
-        base: dict[str, Any] = {
-            "plate": info.text,
-            "is_plate_edited": edited or not locked.plate_read,
-        }
         if place is not None and place.strip():
-            base["place"] = locked.place = place.strip()[:60]
-        if original is not None:
-            return transition(
-                locked,
-                Action.MARK_DUPLICATE,
-                actor=actor,
-                reason=f"与 {original.created_at:%H:%M} 的上报重复，未再次发送短信",
-                changes={**base, "duplicate_of": original},
-            )
-        contact = get_owner_lookup().lookup(info.text)
-        if contact is None:
-            return transition(
-                locked,
-                Action.MARK_OWNER_UNKNOWN,
-                actor=actor,
-                reason="车辆登记库中无此车牌，请直接张贴提示单",
-                changes=base,
-            )
-        now = timezone.now()
-        deadline = now + timedelta(seconds=policy.move_window_seconds)
-        moved = transition(
+            locked.place = place.strip()[:60]
+        return _start_owner_contact(
+            locked, info=info, actor=actor, place_changed=bool(place is not None and place.strip())
+        )
+
+
+def _start_owner_contact(
+    locked: ParkingReport, *, info: PlateInfo, actor: Actor, place_changed: bool = False
+) -> ParkingReport:
+    """Duplicate, owner unknown, or text the owner and set the deadline.
+
+    `locked` is a `reported` report held with a row lock (or created) in the caller's
+    transaction, with its district loaded.
+    """
+    if locked.status != Status.REPORTED:
+        raise fsm.InvalidTransition("车牌只能在上报后、通知车主前确认")
+    edited = bool(locked.plate_read) and locked.plate_read != info.text
+    policy = get_effective_policy(district=locked.district)
+    since = timezone.now() - timedelta(seconds=policy.duplicate_window_seconds)
+    original = find_open_report_for_plate(plate=info.text, since=since, exclude_pk=locked.pk)
+    base: dict[str, Any] = {
+        "plate": info.text,
+        "is_plate_edited": edited or not locked.plate_read,
+    }
+    if place_changed:
+        base["place"] = locked.place
+    if original is not None:
+        return transition(
             locked,
-            Action.NOTIFY_OWNER,
+            Action.MARK_DUPLICATE,
             actor=actor,
-            reason=(
-                f"已向车主 {contact.masked} 发送挪车短信，"
-                f"时限 {format_window(policy.move_window_seconds)}"
-            ),
-            changes={
-                **base,
-                "owner_notified_at": now,
-                "deadline_at": deadline,
-                "policy_version": policy.version or None,
-                "move_window_seconds": policy.move_window_seconds,
-            },
+            reason=f"与 {original.created_at:%H:%M} 的上报重复，未再次发送短信",
+            changes={**base, "duplicate_of": original},
+            held=True,
         )
-        params = sms.move_car_params(
-            plate=info.text,
-            place=moved.place or moved.district.name,
-            seen_at=moved.created_at,
-            window_seconds=policy.move_window_seconds,
-            link=shortlinks.owner_link(moved.owner_code),
-            signature=policy.sms_signature,
+    contact = get_owner_lookup().lookup(info.text)
+    if contact is None:
+        return transition(
+            locked,
+            Action.MARK_OWNER_UNKNOWN,
+            actor=actor,
+            reason="车辆登记库中无此车牌，请直接张贴提示单",
+            changes=base,
+            held=True,
         )
-        outbox.request(
-            channel=Channel.SMS,
-            address=contact.phone,
-            template_code=policy.sms_template_code,
-            params=params,
-            signature=policy.sms_signature,
-            subject_type=SUBJECT,
-            subject_id=str(moved.pk),
-            dedupe_key=f"parking:{moved.pk}:owner_sms",
-            provider=policy.sms_provider,
-        )
+    now = timezone.now()
+    deadline = now + timedelta(seconds=policy.move_window_seconds)
+    moved = transition(
+        locked,
+        Action.NOTIFY_OWNER,
+        actor=actor,
+        reason=(
+            f"已向车主 {contact.masked} 发送挪车短信，"
+            f"时限 {format_window(policy.move_window_seconds)}"
+        ),
+        changes={
+            **base,
+            "owner_notified_at": now,
+            "deadline_at": deadline,
+            "policy_version": policy.version or None,
+            "move_window_seconds": policy.move_window_seconds,
+        },
+        held=True,
+    )
+    params = sms.move_car_params(
+        plate=info.text,
+        place=moved.place or moved.district.name,
+        seen_at=moved.created_at,
+        window_seconds=policy.move_window_seconds,
+        link=shortlinks.owner_link(moved.owner_code),
+        signature=policy.sms_signature,
+    )
+    outbox.request(
+        channel=Channel.SMS,
+        address=contact.phone,
+        template_code=policy.sms_template_code,
+        params=params,
+        signature=policy.sms_signature,
+        subject_type=SUBJECT,
+        subject_id=str(moved.pk),
+        dedupe_key=f"parking:{moved.pk}:owner_sms",
+        provider=policy.sms_provider,
+    )
     return moved
 
 
@@ -423,19 +502,20 @@ def recheck(
     """
     if not principal.covers(report.district.path):
         raise NotFound()
+    prepared = _prepare_photo(
+        principal=principal,
+        officer=officer,
+        district=report.district,
+        photo=photo,
+        filename=filename,
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy_m,
+        place=report.place,
+        kind=PhotoKind.RECHECK,
+    )
     with transaction.atomic():
-        stored = evidence.store_photo(
-            principal=principal,
-            officer=officer,
-            district=report.district,
-            data=photo,
-            filename=filename,
-            client_lat=lat,
-            client_lon=lon,
-            client_accuracy_m=accuracy_m,
-            place=report.place,
-            kind=PhotoKind.RECHECK,
-        )
+        stored = evidence.save_prepared_photo(prepared)
         now = timezone.now()
         changes: dict[str, Any] = {
             "recheck_photo": stored,
@@ -531,19 +611,20 @@ def close_with_notice_photo(
     """The photo of the posted notice closes the case."""
     if not principal.covers(report.district.path):
         raise NotFound()
+    prepared = _prepare_photo(
+        principal=principal,
+        officer=officer,
+        district=report.district,
+        photo=photo,
+        filename=filename,
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy_m,
+        place=report.place,
+        kind=PhotoKind.NOTICE,
+    )
     with transaction.atomic():
-        stored = evidence.store_photo(
-            principal=principal,
-            officer=officer,
-            district=report.district,
-            data=photo,
-            filename=filename,
-            client_lat=lat,
-            client_lon=lon,
-            client_accuracy_m=accuracy_m,
-            place=report.place,
-            kind=PhotoKind.NOTICE,
-        )
+        stored = evidence.save_prepared_photo(prepared)
         return transition(
             report,
             Action.CLOSE,

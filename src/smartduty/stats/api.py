@@ -17,7 +17,7 @@ from ninja import Query, Router
 from smartduty.kernel.errors import NotFound, ValidationFailed
 from smartduty.notifications.models import Delivery
 from smartduty.org import selectors as org_selectors
-from smartduty.org.auth import principal_of
+from smartduty.org.auth import officer_of, principal_of
 from smartduty.parking.selectors import get_report
 from smartduty.stats import exports, selectors
 from smartduty.stats.schemas import (
@@ -93,11 +93,7 @@ def get_my_day(request: HttpRequest) -> MyDayOut:
     """Today's counters for the caller's unit and for the caller's own reports (officer app)."""
     principal = principal_of(request)
     today = timezone.localdate()
-    officer = (
-        org_selectors.find_officer_for_user(user_id=principal.user_id)
-        if principal.user_id is not None
-        else None
-    )
+    officer = officer_of(request)
     unit_stats = selectors.parking_counters(
         principal=principal,
         date_from=today,

@@ -53,9 +53,49 @@ def test_open_image_decodes_fully() -> None:
     data = image_bytes("PNG", size=(50, 40))
     fmt = imaging.sniff_format(data)
     assert fmt is not None
-    img = imaging.open_image(data, fmt, max_pixels=50_000_000)
-    assert img.size == (50, 40)
-    assert img.getpixel((0, 0)) == (180, 40, 40)
+    with imaging.open_image(data, fmt, max_pixels=50_000_000) as opened:
+        assert opened.size == opened.image.size == (50, 40)
+        assert opened.image.getpixel((0, 0)) == (180, 40, 40)
+
+
+def _jpeg(size: tuple[int, int], exif: Image.Exif | None = None) -> bytes:
+    img = Image.new("RGB", size, (30, 120, 200))
+    img.paste((250, 250, 250), (0, 0, size[0] // 4, size[1] // 4))  # a bright corner block
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90, exif=exif or Image.Exif())
+    return out.getvalue()
+
+
+def test_draft_decodes_a_large_jpeg_smaller_but_keeps_the_file_size() -> None:
+    data = _jpeg((4000, 3000))
+    fmt = imaging.sniff_format(data)
+    assert fmt is not None
+    with imaging.open_image(data, fmt, max_pixels=50_000_000, draft_side=1600) as opened:
+        assert opened.size == (4000, 3000)  # what the Blob records
+        assert opened.image.size == (2000, 1500)  # 1/2 scale: the longest side stays ≥ 1600
+        assert opened.image.getpixel((10, 10))[0] > 240  # the same picture, scaled
+        assert opened.image.getpixel((1900, 1400))[2] > 180
+
+
+def test_draft_leaves_small_jpegs_and_other_formats_at_full_size() -> None:
+    for data in (_jpeg((800, 600)), image_bytes("PNG", size=(3000, 2000))):
+        fmt = imaging.sniff_format(data)
+        assert fmt is not None
+        with imaging.open_image(data, fmt, max_pixels=50_000_000, draft_side=700) as opened:
+            assert opened.image.size == opened.size
+
+
+def test_draft_keeps_exif_orientation_and_still_refuses_a_truncated_jpeg() -> None:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6  # rotate 90° clockwise for display
+    data = _jpeg((4000, 3000), exif)
+    fmt = imaging.sniff_format(data)
+    assert fmt is not None
+    with imaging.open_image(data, fmt, max_pixels=50_000_000, draft_side=1000) as opened:
+        assert opened.image.size == (1000, 750)
+        assert opened.image.getexif().get(ExifTags.Base.Orientation) == 6
+    with pytest.raises(ValidationFailed, match="已损坏"):
+        imaging.open_image(data[: len(data) // 2], fmt, max_pixels=50_000_000, draft_side=1000)
 
 
 def test_truncated_file_is_corrupt() -> None:

@@ -95,11 +95,15 @@ def test_tick_sends_what_is_due(sms: RecordingSender) -> None:
 
 
 def test_a_retryable_error_backs_off_then_succeeds(
-    sms: RecordingSender, now: datetime, caplog: pytest.LogCaptureFixture
+    sms: RecordingSender,
+    now: datetime,
+    caplog: pytest.LogCaptureFixture,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     delivery = make_sms()
     sms.fail_next(RetryableSendError("isv.BUSINESS_LIMIT_CONTROL"), RetryableSendError())
-    outbox.send_next_due(now)
+    with django_capture_on_commit_callbacks(execute=True):  # the log line waits for the commit
+        outbox.send_next_due(now)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.attempts == 1
@@ -290,6 +294,52 @@ def test_console_keeps_exactly_once_when_the_worker_dies_after_sending(
     assert stored.text == delivery.rendered_text
     assert stored.segments == 1
     assert str(stored).startswith("138****8000: 【示范城管】")
+
+
+def test_console_row_and_delivery_outcome_commit_together(
+    now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    delivery = make_sms(provider="console")
+
+    def broken_record(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("database went away while recording")
+
+    monkeypatch.setattr(services, "record_sent", broken_record)
+    with pytest.raises(RuntimeError):
+        outbox.send_next_due(now)
+    assert ConsoleMessage.objects.count() == 0  # rolled back with the failed recording
+    monkeypatch.undo()
+    assert outbox.send_next_due(now + services.lease())  # the lease ran out: sent again
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT
+    assert ConsoleMessage.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # no test transaction around the pump
+def test_a_network_sender_is_never_called_inside_a_transaction(now: datetime) -> None:
+    from django.db import connection  # noqa: PLC0415
+
+    seen: list[bool] = []
+
+    class NetworkSender(RecordingSender):
+        def send(self, msg: OutboundMessage) -> Any:
+            seen.append(connection.in_atomic_block)
+            return super().send(msg)
+
+    class DatabaseSender(RecordingSender):
+        stores_in_database = True
+
+        def send(self, msg: OutboundMessage) -> Any:
+            seen.append(connection.in_atomic_block)
+            return super().send(msg)
+
+    with senders().override(provider_key(channel=Channel.SMS, name="net"), NetworkSender()):
+        make_sms(provider="net")
+        assert outbox.send_next_due(now)
+    with senders().override(provider_key(channel=Channel.SMS, name="db"), DatabaseSender()):
+        make_sms(provider="db")
+        assert outbox.send_next_due(now)
+    assert seen == [False, True]  # the console kind runs inside the recording transaction
 
 
 def test_a_raising_delivery_sent_receiver_keeps_the_delivery_sent(

@@ -35,6 +35,8 @@ class ConsoleSender:
     """Console adapter for SMS; subclasses cover the other channels."""
 
     channel: ClassVar[Channel] = Channel.SMS
+    stores_in_database: ClassVar[bool] = True
+    """Sent inside the outbox's recording transaction (`ports.stores_in_database`)."""
 
     def send(self, msg: OutboundMessage) -> Receipt:
         """Store and log the message once per idempotency key."""

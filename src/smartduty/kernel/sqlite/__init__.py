@@ -1,0 +1,1 @@
+"""SQLite database backend with a write gate (see `base`)."""
