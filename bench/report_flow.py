@@ -262,6 +262,7 @@ def run_one(database: Database, args: argparse.Namespace, workdir: Path) -> dict
             "web": _tree_cpu(web),
             "worker": worker.cpu_seconds(),
             "client": _own_cpu(),
+            "db": _postgres_cpu(),
         }
         load = Load(base_url, plates, photos)
         print(
@@ -274,6 +275,7 @@ def run_one(database: Database, args: argparse.Namespace, workdir: Path) -> dict
             "web": _tree_cpu(web) - cpu_before["web"],
             "worker": worker.cpu_seconds() - cpu_before["worker"],
             "client": _own_cpu() - cpu_before["client"],
+            "db": _postgres_cpu() - cpu_before["db"],
         }
         deadline = time.monotonic() + 60
         while _stack.child(MODULE, env, "outbox")["open"] and time.monotonic() < deadline:
@@ -366,10 +368,25 @@ def _figures(
     }
 
 
+def _postgres_cpu() -> float:
+    """CPU seconds of every `postgres` process (server and backends, with reaped children)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.endswith("(postgres"):
+            total += sum(int(value) for value in tail.split()[11:15]) / _clock_ticks()
+    return total
+
+
 def _per_report(result: dict[str, Any]) -> str:
     count = max(result["created"], 1)
-    web, worker, client = (result["cpu"][key] * 1000 / count for key in ("web", "worker", "client"))
-    return f"{web:.0f}+{worker:.0f}+{client:.0f}"
+    web, worker, client, db = (
+        result["cpu"][key] * 1000 / count for key in ("web", "worker", "client", "db")
+    )
+    return f"{web:.0f}+{worker:.0f}+{client:.0f}+{db:.0f}"
 
 
 def _ms(values: list[float], q: float) -> str:
@@ -399,7 +416,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
             "SMS p95",
             "SMS p99",
             "SMS max",
-            "CPU ms/report web+worker+client",
+            "CPU ms/report web+worker+client+db",
         ]
     ]
     for r in results:
@@ -423,8 +440,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
     print(
         "latencies in ms; 201 = client send → 201 response; SMS = client send → ConsoleMessage "
         "stored by the console provider (SMS handed to the provider). CPU = CPU seconds of "
-        "gunicorn (master + workers), run_worker and this load generator during the load, per "
-        "report (PostgreSQL's own CPU is not included)."
+        "gunicorn (master + workers), run_worker, this load generator and the PostgreSQL "
+        "processes (db; SQLite runs inside the others) during the load, per report."
     )
     checks = [["database", "target", "measured", "result"]]
     ok = True
@@ -474,8 +491,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load")
     parser.add_argument("--max-reports", type=int, default=2000, help="upper bound of reports")
-    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--web-threads", type=int, default=1, help="threads per worker")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (as make run)")
+    parser.add_argument(
+        "--web-threads", type=int, default=4, help="threads per worker (as make run)"
+    )
     parser.add_argument("--pg-url", default="", help="PostgreSQL server URL (else a throwaway)")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-pg", action="store_true")

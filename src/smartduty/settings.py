@@ -88,7 +88,13 @@ def _database(url: str) -> dict[str, Any]:
             "timeout": 20,
         }
     else:
-        db["CONN_HEALTH_CHECKS"] = True
+        # server-side parameters: psycopg prepares a statement after its fifth use on a
+        # connection, so the server stops parsing and planning the same queries again
+        db["OPTIONS"] = {"server_side_binding": True}
+    # keep connections between requests: a new PostgreSQL connection per request costs the
+    # server a backend start (~10 ms CPU); health checks replace one that went away
+    db["CONN_MAX_AGE"] = 300
+    db["CONN_HEALTH_CHECKS"] = True
     db["ATOMIC_REQUESTS"] = False
     return db
 

@@ -75,7 +75,9 @@ def create_report(
         return Status(
             200, selectors.get_report(principal=principal, public_id=result.report.public_id)
         )
-    return Status(201, result.report)  # its district, unit, officer and photo are loaded
+    report = result.report  # its district, unit, officer and photo are loaded
+    ParkingReport.notice.related.set_cached_value(report, None)  # a new report has no notice
+    return Status(201, report)
 
 
 @router.get("/parking-reports", response=list[ReportOut])

@@ -7,6 +7,7 @@ transaction — schedules or cancels the move deadline and queues messages in th
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,8 +76,13 @@ def transition(
 
     `held=True`: the caller read `report` with a row lock (or created it) in the current
     transaction, so it is not read again.
+
+    Inside the caller's transaction no savepoint is made (two statements less per step): a
+    refusal is raised before anything was written and leaves that transaction usable, any
+    other error fails it as a whole.
     """
-    with transaction.atomic():
+    joined = transaction.get_connection().in_atomic_block
+    with contextlib.nullcontext() if joined else transaction.atomic():
         step = fsm.apply_transition(
             ParkingReport,
             report.pk,
