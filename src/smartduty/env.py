@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -57,6 +57,25 @@ class WebEnv(BaseModel):
     poll_seconds: int = 5
 
 
+class WorkerEnv(BaseModel):
+    """How `run_worker`'s pumps poll and batch (`SMARTDUTY_WORKER__...`)."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt knob fails at start
+
+    timers_pump_interval_s: float = 1.0
+    """Longest idle wait of the timer pump; it wakes earlier for the next known due time."""
+    timers_batch_size: int = 100
+    """Timers fired per transaction (one savepoint each)."""
+    timers_batch_max_seconds: float = 0.2
+    """A timer batch stops early after this long, so its transaction stays short."""
+    notifications_pump_interval_s: float = 0.1
+    """Idle wait of the outbox pump: how long a new message may wait before it is seen."""
+    notifications_batch_size: int = 10
+    """Deliveries leased per claim."""
+    notifications_lease_seconds: int = 60
+    """How long a claimed delivery is ours before another worker may take it over."""
+
+
 class Env(BaseSettings):
     """Every knob the process reads from its environment."""
 
@@ -98,6 +117,7 @@ class Env(BaseSettings):
     storage: StorageEnv = StorageEnv()
     policy_defaults: PolicyDefaults = PolicyDefaults()
     web: WebEnv = WebEnv()
+    worker: WorkerEnv = WorkerEnv()
 
     def check_production(self) -> None:
         """Refuse to start a production process on development secrets."""

@@ -187,3 +187,10 @@ WEB_MAP_ATTRIBUTION = ENV.web.map_attribution
 WEB_MAP_CENTER = list(ENV.web.map_center)
 WEB_MAP_ZOOM = ENV.web.map_zoom
 WEB_POLL_SECONDS = ENV.web.poll_seconds
+
+TIMERS_PUMP_INTERVAL_S = ENV.worker.timers_pump_interval_s
+TIMERS_BATCH_SIZE = ENV.worker.timers_batch_size
+TIMERS_BATCH_MAX_SECONDS = ENV.worker.timers_batch_max_seconds
+NOTIFICATIONS_PUMP_INTERVAL_S = ENV.worker.notifications_pump_interval_s
+NOTIFICATIONS_BATCH_SIZE = ENV.worker.notifications_batch_size
+NOTIFICATIONS_LEASE_SECONDS = ENV.worker.notifications_lease_seconds
