@@ -36,10 +36,11 @@ def _ancestor_codes(district: District) -> list[str]:
     return [code for code in district.path.strip("/").split("/") if code]
 
 
-def get_effective_policy(*, district: District) -> EffectivePolicy:
+def get_effective_policy(*, district: District, demo_override: bool = True) -> EffectivePolicy:
     """The current policy of the district or its nearest ancestor, else the defaults.
 
-    `SMARTDUTY_MOVE_WINDOW_SECONDS` overrides the move window everywhere (demo runs).
+    `SMARTDUTY_MOVE_WINDOW_SECONDS` overrides the move window everywhere (demo runs);
+    `demo_override=False` gives the stored rules (what a policy edit starts from).
     """
     codes = _ancestor_codes(district)
     rows = {
@@ -49,7 +50,7 @@ def get_effective_policy(*, district: District) -> EffectivePolicy:
         )
     }
     row = next((rows[code] for code in reversed(codes) if code in rows), None)
-    override = settings.POLICY_MOVE_WINDOW_OVERRIDE_SECONDS
+    override = settings.POLICY_MOVE_WINDOW_OVERRIDE_SECONDS if demo_override else None
     if row is None:
         return EffectivePolicy(
             district_code=district.code,

@@ -6,7 +6,6 @@ from dataclasses import asdict, dataclass
 from datetime import time
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -79,13 +78,10 @@ def update_policy(
     if expected_version is not None and expected_version != current_version:
         raise Conflict(f"规则已被他人修改（当前为 v{current_version}），请刷新后重试")
 
-    base = get_effective_policy(district=district)
+    # the stored rules, never the demo override of the move window: that must not be
+    # persisted as if it were the district's (or its parent's) rule
+    base = get_effective_policy(district=district, demo_override=False)
     values: dict[str, Any] = {name: getattr(current or base, name) for name in EDITABLE_FIELDS}
-    # the env override is for demos; never persist it as if it were the district's rule
-    if current is not None:
-        values["move_window_seconds"] = current.move_window_seconds
-    elif base.source_district_code is None:
-        values["move_window_seconds"] = settings.POLICY_DEFAULT_MOVE_WINDOW_SECONDS
     for name, value in asdict(changes).items():
         if name in EDITABLE_FIELDS and value is not None:
             values[name] = value

@@ -153,3 +153,15 @@ def test_api_officer_forbidden_and_out_of_scope(
 def test_first_edit_under_override_keeps_the_default_window(city: City, commander: Officer) -> None:
     first = _edit(commander, city.district_a, sms_signature="东区城管")
     assert first.move_window_seconds == 600
+
+
+@override_settings(POLICY_MOVE_WINDOW_OVERRIDE_SECONDS=3)
+def test_first_edit_of_a_street_keeps_the_window_inherited_from_its_district(
+    city: City, commander: Officer
+) -> None:
+    _edit(commander, city.district_a, move_window_seconds=900)
+    street = _edit(commander, city.street_a, sms_signature="东一街道")
+    assert street.move_window_seconds == 900  # the parent's rule, not the demo's 3 s
+    assert get_effective_policy(district=city.street_a).move_window_seconds == 3
+    stored = get_effective_policy(district=city.street_a, demo_override=False)
+    assert (stored.move_window_seconds, stored.sms_signature) == (900, "东一街道")
