@@ -18,7 +18,6 @@ from typing import IO, Final
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
@@ -28,6 +27,7 @@ from smartduty.evidence import imaging, selectors, watermark
 from smartduty.evidence.models import Blob, Photo
 from smartduty.evidence.states import PhotoKind
 from smartduty.kernel import audit
+from smartduty.kernel.checks import check_fields
 from smartduty.kernel.errors import (
     IntegrityViolation,
     NotFound,
@@ -392,19 +392,8 @@ def _read_limited(data: bytes | IO[bytes], limit: int) -> bytes:
 
 
 def _full_clean(obj: Blob | Photo) -> None:
-    """Field checks in Python only: the foreign keys were just loaded, the check constraints'
-    inputs were validated above (kind, positions, MIME type) and the database enforces them
-    again; Django's constraint validation would cost one query per constraint."""
-    try:
-        obj.full_clean(
-            exclude=[f.name for f in obj._meta.concrete_fields if f.is_relation],
-            validate_unique=False,
-            validate_constraints=False,
-        )
-    except ValidationError as exc:
-        raise ValidationFailed(
-            "照片信息不符合要求：" + "；".join(exc.messages), details=exc.message_dict
-        ) from exc
+    # the foreign keys were just loaded; kind, positions and MIME type were checked above
+    check_fields(obj, prefix="照片信息不符合要求：")
 
 
 def _create_blob(

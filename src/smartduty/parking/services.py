@@ -15,7 +15,6 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -23,6 +22,7 @@ from smartduty.evidence import services as evidence
 from smartduty.evidence.models import Photo
 from smartduty.evidence.states import PhotoKind
 from smartduty.kernel import fsm, timers
+from smartduty.kernel.checks import check_fields
 from smartduty.kernel.errors import (
     Conflict,
     DomainError,
@@ -194,7 +194,7 @@ def report_illegal_parking(
                 photo=stored,
                 captured_at=captured_at,
             )
-            _clean(report)
+            check_fields(report)  # the ids are generated, the idempotency key looked up
             report.save()
             ParkingTransition.objects.create(
                 report=report,
@@ -213,20 +213,6 @@ def report_illegal_parking(
             raise
         return ReportResult(existing, created=False)
     return ReportResult(report, created=True)
-
-
-def _clean(report: ParkingReport) -> None:
-    """Field checks in Python only (lengths, choices, validators). Uniqueness and the status
-    constraint are left to the database: the ids are generated, the idempotency key was
-    looked up, and Django would spend one query on each."""
-    try:
-        report.full_clean(
-            exclude=[f.name for f in report._meta.concrete_fields if f.is_relation],
-            validate_unique=False,
-            validate_constraints=False,
-        )
-    except ValidationError as exc:
-        raise ValidationFailed("；".join(exc.messages), details=exc.message_dict) from exc
 
 
 def _prepare_photo(
@@ -253,6 +239,32 @@ def _prepare_photo(
         client_lon=lon,
         client_accuracy_m=accuracy_m,
         place=place,
+        kind=kind,
+    )
+
+
+def _prepare_photo_at(  # noqa: PLR0917 - an upload's fields, in the order of the form
+    report: ParkingReport,
+    principal: Principal,
+    officer: Officer,
+    photo: bytes | IO[bytes],
+    filename: str,
+    kind: PhotoKind,
+    lat: float | None,
+    lon: float | None,
+    accuracy_m: float | None,
+) -> evidence.PreparedPhoto:
+    """A follow-up photo of a report (re-check, posted notice): its district and place."""
+    return _prepare_photo(
+        principal=principal,
+        officer=officer,
+        district=report.district,
+        photo=photo,
+        filename=filename,
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy_m,
+        place=report.place,
         kind=kind,
     )
 
@@ -508,17 +520,8 @@ def recheck(
     """
     if not principal.covers(report.district.path):
         raise NotFound()
-    prepared = _prepare_photo(
-        principal=principal,
-        officer=officer,
-        district=report.district,
-        photo=photo,
-        filename=filename,
-        lat=lat,
-        lon=lon,
-        accuracy_m=accuracy_m,
-        place=report.place,
-        kind=PhotoKind.RECHECK,
+    prepared = _prepare_photo_at(
+        report, principal, officer, photo, filename, PhotoKind.RECHECK, lat, lon, accuracy_m
     )
     with transaction.atomic():
         stored = evidence.save_prepared_photo(prepared)
@@ -617,17 +620,8 @@ def close_with_notice_photo(
     """The photo of the posted notice closes the case."""
     if not principal.covers(report.district.path):
         raise NotFound()
-    prepared = _prepare_photo(
-        principal=principal,
-        officer=officer,
-        district=report.district,
-        photo=photo,
-        filename=filename,
-        lat=lat,
-        lon=lon,
-        accuracy_m=accuracy_m,
-        place=report.place,
-        kind=PhotoKind.NOTICE,
+    prepared = _prepare_photo_at(
+        report, principal, officer, photo, filename, PhotoKind.NOTICE, lat, lon, accuracy_m
     )
     with transaction.atomic():
         stored = evidence.save_prepared_photo(prepared)
