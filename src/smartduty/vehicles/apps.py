@@ -14,8 +14,16 @@ class VehiclesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from smartduty.vehicles import events, tasks  # noqa: PLC0415 - wiring only in ready()
+        from smartduty.vehicles import (  # noqa: PLC0415 - wiring only in ready()
+            events,
+            tasks,
+            timers,
+        )
 
         events.import_job_created.connect(
             tasks.enqueue_import_job, dispatch_uid="vehicles.enqueue_import_job"
         )
+        events.import_job_requeued.connect(
+            tasks.enqueue_import_job, dispatch_uid="vehicles.requeue_import_job"
+        )
+        timers.register()

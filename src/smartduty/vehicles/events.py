@@ -10,3 +10,7 @@ import_job_created = Signal()
 `tasks.enqueue_import_job` queues the background import once that transaction commits
 (services cannot import `tasks`, which sit above them).
 """
+
+import_job_requeued = Signal()
+"""Sent with `job=<ImportJob>` when the import watch found the job stalled (its worker died,
+or the queue never got it) and wants it run again; queued the same way after commit."""

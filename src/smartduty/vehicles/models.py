@@ -101,6 +101,10 @@ class ImportJob(models.Model):
     error = models.TextField("错误信息", blank=True)
     created_at = models.DateTimeField("上传时间", default=timezone.now, editable=False)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    progress_at = models.DateTimeField(
+        "最近进展", null=True, blank=True, help_text="每处理一批行更新，用于发现中断的导入"
+    )
+    restarts = models.PositiveSmallIntegerField("中断后重启次数", default=0)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     scope_path_lookup = "district__path"

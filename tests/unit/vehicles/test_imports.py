@@ -4,17 +4,20 @@ upserts, scoping, idempotency, and a 10,000-row file."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from smartduty.kernel.crypto import decrypt_text
+from smartduty.kernel import timers
 from smartduty.kernel.errors import NotFound, PermissionDenied, ValidationFailed
-from smartduty.kernel.models import AuditEntry
+from smartduty.kernel.models import AuditEntry, Timer, TimerStatus
 from smartduty.org.models import District, Officer
 from smartduty.org.services import principal_for_user
 from smartduty.org.states import Role
@@ -247,3 +250,68 @@ def test_ten_thousand_rows(city: City, run_import: Runner) -> None:
     ]
     assert len(progress_updates) >= total // services.IMPORT_CHUNK_ROWS
     assert len(queries.captured_queries) < 400  # bulk writes, not one query per row
+
+
+def _watch_timers(job: ImportJob) -> list[Timer]:
+    return list(
+        Timer.objects.filter(kind="vehicles.import_watch", subject_id=str(job.pk)).order_by("id")
+    )
+
+
+def _start(city: City, commander: Officer) -> ImportJob:
+    return services.start_import(  # not committed in this test: the task is not run
+        principal=principal_for_user(commander.user),
+        actor=commander.user,
+        district=city.district_a,
+        uploaded_file=csv_upload([["鲁A12345", "张三", "13900000001"]]),
+    )
+
+
+def _fire_watch(at: datetime, capture: Any) -> None:
+    with time_machine.travel(at, tick=False), capture(execute=True):
+        assert timers.fire_next_due() is not None
+
+
+def test_an_import_that_never_ran_is_queued_again_by_its_watch(
+    city: City, commander: Officer, django_capture_on_commit_callbacks: Any
+) -> None:
+    job = _start(city, commander)  # e.g. the process died between commit and queueing
+    [watch] = _watch_timers(job)
+    assert watch.status == TimerStatus.PENDING
+    assert (watch.due_at - job.created_at).total_seconds() == pytest.approx(120, abs=2)
+    _fire_watch(watch.due_at + timedelta(seconds=1), django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert (job.status, job.restarts, job.created_count) == (ImportStatus.DONE, 1, 1)
+    assert Vehicle.objects.filter(plate="鲁A12345").exists()
+    later = _watch_timers(job)[-1]  # the next look finds it finished and stops
+    _fire_watch(later.due_at + timedelta(seconds=1), django_capture_on_commit_callbacks)
+    assert [t.status for t in _watch_timers(job)] == [TimerStatus.DONE, TimerStatus.DONE]
+
+
+def test_a_running_import_with_recent_progress_is_left_alone(
+    city: City, commander: Officer, django_capture_on_commit_callbacks: Any
+) -> None:
+    job = _start(city, commander)
+    [watch] = _watch_timers(job)
+    fired_at = watch.due_at + timedelta(seconds=1)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, progress_at=fired_at - timedelta(seconds=30)
+    )
+    _fire_watch(fired_at, django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert (job.status, job.restarts) == (ImportStatus.RUNNING, 0)  # not queued twice
+    assert len(_watch_timers(job)) == 2  # it looks again later
+
+
+def test_an_import_that_keeps_dying_is_given_up_with_a_message(
+    city: City, commander: Officer, django_capture_on_commit_callbacks: Any
+) -> None:
+    job = _start(city, commander)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, restarts=3)
+    [watch] = _watch_timers(job)
+    _fire_watch(watch.due_at + timedelta(seconds=1), django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert "中断 4 次" in job.error
+    assert AuditEntry.objects.filter(action="vehicles.import_given_up").count() == 1
+    assert len(_watch_timers(job)) == 1

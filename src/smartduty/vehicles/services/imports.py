@@ -4,6 +4,12 @@
 the task in `tasks.py` calls `import_vehicles`, which validates row by row, upserts by plate
 in chunks of `IMPORT_CHUNK_ROWS` (each chunk its own transaction, so the progress counters
 are visible to other requests while it runs), and writes a rejection report.
+
+The same transaction schedules a durable `vehicles.import_watch` timer. Every
+`IMPORT_WATCH_SECONDS` it looks at the job: finished → nothing; no progress for that long
+(the worker was killed mid-import, or the process died between the commit and queueing the
+task) → the job is queued again (rows are upserted, so a rerun is safe), at most
+`MAX_IMPORT_RESTARTS` times, then failed with a message saying so.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any, Final, TypeVar
 
@@ -21,7 +27,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from smartduty.kernel import audit
+from smartduty.kernel import audit, timers
 from smartduty.kernel.crypto import encrypt_text, mask_phone
 from smartduty.kernel.errors import (
     DomainError,
@@ -32,7 +38,7 @@ from smartduty.kernel.errors import (
 )
 from smartduty.kernel.scoping import Principal
 from smartduty.org.models import District
-from smartduty.vehicles.events import import_job_created
+from smartduty.vehicles.events import import_job_created, import_job_requeued
 from smartduty.vehicles.models import ImportJob, Vehicle
 from smartduty.vehicles.phones import normalize_mobile
 from smartduty.vehicles.plates import parse_plate, resolve_color
@@ -55,6 +61,10 @@ MAX_IMPORT_BYTES: Final = 20 * 1024 * 1024
 MAX_IMPORT_ROWS: Final = 100_000
 IMPORT_CHUNK_ROWS: Final = 500
 MAX_REPORT_ROWS: Final = 20_000
+IMPORT_WATCH: Final = "vehicles.import_watch"
+IMPORT_WATCH_SECONDS: Final = 120
+"""How long an open import may go without progress before it is queued again."""
+MAX_IMPORT_RESTARTS: Final = 3
 _UPSERT_FIELDS: Final = [
     "plate_kind",
     "plate_color",
@@ -103,10 +113,61 @@ def start_import(
                 changes={"filename": job.original_filename, "size": size},
             )
             import_job_created.send(sender=ImportJob, job=job)
+            _schedule_watch(job)
     except BaseException:
         job.file.delete(save=False)
         raise
     return job
+
+
+def _schedule_watch(job: ImportJob) -> None:
+    due = timezone.now() + timedelta(seconds=IMPORT_WATCH_SECONDS)
+    timers.schedule(
+        kind=IMPORT_WATCH,
+        subject_type="vehicles.importjob",
+        subject_id=str(job.pk),
+        due_at=due,
+        dedupe_key=f"{IMPORT_WATCH}:{job.pk}:{due.timestamp():.0f}",
+    )
+
+
+def watch_import(*, job_id: int) -> None:
+    """Timer handler body: requeue a stalled import, give up after `MAX_IMPORT_RESTARTS`.
+
+    Runs in the timer's transaction; the requeued task is sent after it commits.
+    """
+    job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+    if job is None or job.status in TERMINAL:
+        return
+    now = timezone.now()
+    last = job.progress_at or job.started_at or job.created_at
+    if now - last < timedelta(seconds=IMPORT_WATCH_SECONDS):
+        _schedule_watch(job)  # still moving (or just queued): look again later
+        return
+    if job.restarts >= MAX_IMPORT_RESTARTS:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.FAILED,
+            finished_at=now,
+            error=(
+                f"导入已中断 {job.restarts + 1} 次，系统停止重试；已处理的行已保存，"
+                "请检查后台服务后重新上传"
+            ),
+        )
+        audit.record(
+            actor=None,
+            action="vehicles.import_given_up",
+            obj=job,
+            district_path=job.district.path,
+            changes={"restarts": job.restarts},
+        )
+        logger.error("vehicle import %s given up after %s restarts", job.public_id, job.restarts)
+        return
+    ImportJob.objects.filter(pk=job.pk).update(restarts=job.restarts + 1)
+    logger.warning(
+        "vehicle import %s stalled in %s since %s; queued again", job.public_id, job.status, last
+    )
+    import_job_requeued.send(sender=ImportJob, job=job)
+    _schedule_watch(job)
 
 
 class _Rejected(Exception):
@@ -158,7 +219,9 @@ def import_vehicles(*, job: ImportJob) -> ImportJob:
         for start in range(0, len(rows), IMPORT_CHUNK_ROWS):
             with transaction.atomic():
                 _import_chunk(rows[start : start + IMPORT_CHUNK_ROWS], run)
-                ImportJob.objects.filter(pk=job.pk).update(**run.counters())
+                ImportJob.objects.filter(pk=job.pk).update(
+                    progress_at=timezone.now(), **run.counters()
+                )
     except Exception:
         logger.exception("vehicle import %s failed", job.public_id)
         _finish(
@@ -181,6 +244,7 @@ def _claim(job: ImportJob) -> bool:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.RUNNING,
             started_at=timezone.now(),
+            progress_at=timezone.now(),
             finished_at=None,
             total_rows=0,
             processed_rows=0,
