@@ -68,7 +68,7 @@ class WorkerEnv(BaseModel):
     """Timers fired per transaction (one savepoint each)."""
     timers_batch_max_seconds: float = 0.2
     """A timer batch stops early after this long, so its transaction stays short."""
-    notifications_pump_interval_s: float = 0.1
+    notifications_pump_interval_s: float = 0.05
     """Idle wait of the outbox pump: how long a new message may wait before it is seen."""
     notifications_batch_size: int = 10
     """Deliveries leased per claim."""

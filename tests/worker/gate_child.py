@@ -12,13 +12,18 @@ import sys
 import django
 
 
+def _say(word: str) -> None:
+    sys.stdout.write(word + "\n")
+    sys.stdout.flush()
+
+
 def main() -> None:
     django.setup()
     from django.db import connection, transaction  # noqa: PLC0415 - after setup
 
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE IF NOT EXISTS gate_probe (x INTEGER)")
-    print("ready", flush=True)
+    _say("ready")
     for line in sys.stdin:
         if line.strip() != "hold":
             continue
@@ -28,12 +33,12 @@ def main() -> None:
                     cursor.execute("INSERT INTO gate_probe (x) VALUES (1)")
                 with transaction.atomic(), connection.cursor() as cursor:  # a savepoint
                     cursor.execute("INSERT INTO gate_probe (x) VALUES (2)")
-                print("held", flush=True)
+                _say("held")
                 if sys.stdin.readline().strip() == "fail":
                     raise RuntimeError("rolled back on purpose")
         except RuntimeError:
             pass
-        print("done", flush=True)
+        _say("done")
 
 
 if __name__ == "__main__":

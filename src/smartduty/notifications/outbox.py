@@ -30,7 +30,7 @@ from smartduty.notifications.providers import find_sender
 logger = logging.getLogger(__name__)
 
 OUTBOX_PUMP = "notifications.outbox"
-DEFAULT_INTERVAL_S = 0.1
+DEFAULT_INTERVAL_S = 0.05
 """Idle wait of the outbox pump (`settings.NOTIFICATIONS_PUMP_INTERVAL_S`): how long a newly
 queued message may wait before the worker looks; each look is one indexed read."""
 

@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from smartduty.kernel.crypto import decrypt_text
 from smartduty.kernel import timers
+from smartduty.kernel.crypto import decrypt_text
 from smartduty.kernel.errors import NotFound, PermissionDenied, ValidationFailed
 from smartduty.kernel.models import AuditEntry, Timer, TimerStatus
 from smartduty.org.models import District, Officer

@@ -11,8 +11,10 @@ other alike) and lets go after `COMMIT`/`ROLLBACK`. Waiting writers re-try the g
 0.1–2 ms, so the lock changes hands within a couple of milliseconds of being released. The
 kernel drops the lock of a killed process, so a crash never leaves the gate shut. After
 `GATE_TIMEOUT_S` without the gate a writer goes ahead anyway and SQLite's own busy timeout
-takes over, exactly as without the gate. Statements outside a transaction (autocommit) do
-not use the gate; SQLite still serialises them. In-memory databases (tests) have no gate.
+takes over, exactly as without the gate. A write statement outside a transaction (an
+autocommit `UPDATE`, such as a token's last-use time) takes the gate for that statement alone:
+left to SQLite's busy handler it could sleep for seconds behind the gated writers. In-memory
+databases (tests) have no gate.
 """
 
 from __future__ import annotations
@@ -26,8 +28,44 @@ from typing import Any, Final
 from django.db.backends.sqlite3 import base
 
 GATE_TIMEOUT_S: Final = 20.0
+_WRITES: Final = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _FIRST_PAUSE_S: Final = 0.0001
 _MAX_PAUSE_S: Final = 0.002
+
+
+class GatedCursor(base.SQLiteCursorWrapper):
+    """Django's cursor; a write outside a transaction holds the gate while it runs."""
+
+    def __init__(self, connection: Any, gate: DatabaseWrapper) -> None:
+        super().__init__(connection)
+        self._gate = gate
+
+    def _ungated(self, query: str) -> bool:
+        """Inside a transaction (it took the gate, or timed out) or a read: run as it is."""
+        gate = self._gate
+        return gate.in_atomic_block or gate.gate_held or not _is_write(query)
+
+    def execute(self, query: str, params: Any = None) -> Any:
+        if self._ungated(query):
+            return super().execute(query, params)
+        self._gate.acquire_gate()
+        try:
+            return super().execute(query, params)
+        finally:
+            self._gate.release_gate()
+
+    def executemany(self, query: str, param_list: Any) -> Any:
+        if self._ungated(query):
+            return super().executemany(query, param_list)
+        self._gate.acquire_gate()
+        try:
+            return super().executemany(query, param_list)
+        finally:
+            self._gate.release_gate()
+
+
+def _is_write(query: str) -> bool:
+    return query.lstrip()[:7].upper().startswith(_WRITES)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -36,7 +74,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._gate_fd: int | None = None
-        self._gate_held = False
+        self.gate_held = False
 
     def _gate_path(self) -> str | None:
         name = str(self.settings_dict.get("NAME") or "")
@@ -44,9 +82,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return None
         return f"{name}.writegate"
 
-    def _acquire_gate(self) -> None:
+    def acquire_gate(self) -> None:
         path = self._gate_path()
-        if path is None or self._gate_held:
+        if path is None or self.gate_held:
             return
         if self._gate_fd is None:
             self._gate_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -61,40 +99,43 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 time.sleep(pause)  # noqa: TID251 - a lock wait of at most 2 ms, not a schedule
                 pause = min(pause * 2, _MAX_PAUSE_S)
                 continue
-            self._gate_held = True
+            self.gate_held = True
             return
 
-    def _release_gate(self) -> None:
-        if self._gate_held and self._gate_fd is not None:
+    def release_gate(self) -> None:
+        if self.gate_held and self._gate_fd is not None:
             with contextlib.suppress(OSError):
                 fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
-        self._gate_held = False
+        self.gate_held = False
+
+    def create_cursor(self, name: str | None = None) -> Any:  # noqa: ARG002 - Django's signature
+        return self.connection.cursor(factory=lambda conn: GatedCursor(conn, self))
 
     def _start_transaction_under_autocommit(self) -> None:
-        self._acquire_gate()
+        self.acquire_gate()
         try:
             super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private in django-stubs
         except BaseException:
-            self._release_gate()
+            self.release_gate()
             raise
 
     def _commit(self) -> None:
         try:
             super()._commit()  # type: ignore[misc]  # private in django-stubs
         finally:
-            self._release_gate()
+            self.release_gate()
 
     def _rollback(self) -> None:
         try:
             super()._rollback()  # type: ignore[misc]  # private in django-stubs
         finally:
-            self._release_gate()
+            self.release_gate()
 
     def _close(self) -> None:
         try:
             super()._close()  # type: ignore[misc]  # private in django-stubs
         finally:
-            self._release_gate()
+            self.release_gate()
             if self._gate_fd is not None:
                 with contextlib.suppress(OSError):
                     os.close(self._gate_fd)
