@@ -4,7 +4,9 @@
 
 `LIST_FILE` holds one image path per line. Every photo is read from memory (the file is read
 before the clock starts) and timed from bytes to reading; the first photo is read once more
-before timing to warm the sessions up. The last line is `{"peak_rss_kb": ...}`.
+before timing to warm the sessions up. OpenCV is held to one thread, like the models and the
+peers (`_plates_peer.py`), so that "1 thread" covers decoding and resizing too. The last line
+is `{"peak_rss_kb": ...}`.
 No Django setup is needed: the engine does not touch the database or settings.
 """
 
@@ -20,7 +22,11 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+import cv2
+
 from smartduty.recognition.engine import load_engine
+
+cv2.setNumThreads(1)
 
 
 def main() -> None:

@@ -20,6 +20,10 @@ from smartduty.recognition.engine.sessions import Stopwatch, run_single
 from smartduty.vehicles.plates import PlateColor, PlateKind, parse_plate
 
 CLASSIFIER_LABELS = ("blue", "green", "yellow")
+_VIVID_S = 70
+_VIVID_V = 60
+_DARK = 70
+_GREY_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -45,24 +49,18 @@ class ColorClassifier:
         resized = cv2.resize(crop, (self.size, self.size), interpolation=cv2.INTER_AREA)
         tensor = resized.transpose(2, 0, 1)[np.newaxis].astype(np.float32) / np.float32(255.0)
         probs = run_single(self.session, tensor, watch)[0]
-        background = hsv_guess(crop)
-        return ColorGuess(
-            blue=float(probs[0]),
-            green=float(probs[1]),
-            yellow=float(probs[2]),
-            looks_white=background.looks_white,
-            looks_black=background.looks_black,
-        )
+        # white/black backgrounds are looked at later, only for the plates that are reported
+        return ColorGuess(blue=float(probs[0]), green=float(probs[1]), yellow=float(probs[2]))
 
 
 def hsv_guess(crop: npt.NDArray[np.uint8]) -> ColorGuess:
     """A colour guess from the hue of the crop's saturated pixels (no model needed)."""
     hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV)
     hue, sat, val = (hsv[:, :, i].astype(np.float32) for i in range(3))
-    vivid = (sat > 70) & (val > 60)
+    vivid = (sat > _VIVID_S) & (val > _VIVID_V)
     share = float(vivid.mean())
-    looks_black = float(np.median(val)) < 70 and share < 0.2
-    looks_white = share < 0.2 and float(np.median(val)) > 150
+    looks_black = float(np.median(val)) < _DARK and share < _GREY_SHARE
+    looks_white = share < _GREY_SHARE and float(np.median(val)) > 150
     if share < 0.05:
         return ColorGuess(0.34, 0.33, 0.33, looks_white=looks_white, looks_black=looks_black)
     hues = hue[vivid]
@@ -79,8 +77,21 @@ def hsv_guess(crop: npt.NDArray[np.uint8]) -> ColorGuess:
     )
 
 
-def resolve(text: str, guess: ColorGuess | None) -> PlateColor:
-    """The plate colour for a grammar-valid text, using the guess where the kind allows a choice."""
+def looks_black(crop: npt.NDArray[np.uint8]) -> bool:
+    """A dark plate with little colour (black background): `hsv_guess(crop).looks_black`,
+    answered with two OpenCV calls instead of the full hue analysis."""
+    hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV)
+    if float(np.median(hsv[:, :, 2])) >= _DARK:
+        return False
+    vivid = cv2.inRange(hsv, (0, _VIVID_S + 1, _VIVID_V + 1), (255, 255, 255))
+    return cv2.countNonZero(vivid) < _GREY_SHARE * vivid.size
+
+
+def resolve(
+    text: str, guess: ColorGuess | None, crop: npt.NDArray[np.uint8] | None = None
+) -> PlateColor:
+    """The plate colour for a grammar-valid text, using the guess where the kind allows a choice
+    (and the crop's own brightness and saturation for a black background)."""
     info = parse_plate(text)
     if info.kind == PlateKind.NEV_SMALL:
         return PlateColor.GREEN_SMALL
@@ -88,7 +99,7 @@ def resolve(text: str, guess: ColorGuess | None) -> PlateColor:
         return PlateColor.GREEN_LARGE
     if info.kind != PlateKind.ORDINARY or guess is None:
         return info.default_color
-    if guess.looks_black:
+    if guess.looks_black or (crop is not None and looks_black(crop)):
         return PlateColor.BLACK
     if guess.yellow > guess.blue:
         return PlateColor.YELLOW

@@ -6,15 +6,24 @@ authority letter second, no I/O in the serial, the new-energy positions, the 学
 Searching separately for 7- and 8-character plates gives the best reading of each length, and
 the caller weighs them (for example with the plate-colour classifier). Because the grammar is
 the validator's own, every reading the engine returns is a plate `parse_plate` accepts.
+
+Where the grammar forbids a character, the reader's probability for it is not lost but counts
+for its allowed look-alike there (`LOOK_ALIKES`: O→0 in the serial, 8→B as the authority
+letter, B→8 where a new-energy plate has digits, …), in the search and in every score alike.
+A clear plate skips the search: when the best path is a valid plate likelier than ½, nothing
+else can beat it (`best_path`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Final, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from smartduty.recognition.engine.sessions import FloatArray
 from smartduty.vehicles.plates import LENGTH_NEV, LENGTH_ORDINARY, TEMPLATES, PlateKind
@@ -24,6 +33,34 @@ _TOP_K = 4
 _SCAN = 12
 """How far down a frame's ranking to look for allowed characters before searching them all."""
 _MIN_P = 1e-5
+_QUIET = 0.999
+"""A frame at least this surely blank only carries the beams forward."""
+_MORE_LIKELY_THAN_THE_REST = math.log(0.5)
+"""A text above this log probability is likelier than all other texts together."""
+
+LOOK_ALIKES: Final[Mapping[str, str]] = {
+    "O": "0",
+    "I": "1",
+    "0": "DQ",
+    "D": "0",
+    "Q": "0",
+    "B": "8",
+    "8": "B",
+    "Z": "2",
+    "2": "Z",
+    "S": "5",
+    "5": "S",
+    "G": "6",
+    "6": "G",
+}
+"""Characters a reader confuses, and what each may stand for where the grammar forbids it: the
+serial has no I or O (GA 36 left them out because they look like 1 and 0), the authority
+letter no digit, new-energy positions only digits or only D/F-type letters. Where exactly one
+of its look-alikes is allowed, the reader's probability for a forbidden character goes to that
+one, both in the beam search and in the scores, instead of being lost. Where several are (a 0
+as the authority letter: D or Q?), nothing is folded and the reader's own letters decide."""
+
+_Beam = tuple[float, float, frozenset[PlateKind], tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +76,16 @@ class Reading:
     def confidence(self) -> float:
         """Probability of the whole text, in 0…1."""
         return math.exp(min(self.log_prob, 0.0))
+
+
+class _Folds(NamedTuple):
+    """What the grammar allows at one position of one state, with the look-alikes folded in."""
+
+    allowed: frozenset[int]
+    columns: dict[int, tuple[int, ...]]
+    """Per allowed index: itself, then the forbidden look-alikes whose probability it takes."""
+    redirect: dict[int, int]
+    """Per forbidden index with an allowed look-alike: that look-alike."""
 
 
 class _Grammar:
@@ -57,16 +104,29 @@ class _Grammar:
             kind for kind, template in TEMPLATES.items() if len(template) == length
         )
         self._next: dict[tuple[frozenset[PlateKind], int], frozenset[PlateKind]] = {}
-        self._allowed: dict[tuple[frozenset[PlateKind], int], frozenset[int]] = {}
+        self._folds: dict[tuple[frozenset[PlateKind], int], _Folds] = {}
 
     def allowed(self, state: frozenset[PlateKind], position: int) -> frozenset[int]:
         """Alphabet indices allowed at `position` in `state`."""
+        return self.folds(state, position).allowed
+
+    def folds(self, state: frozenset[PlateKind], position: int) -> _Folds:
+        """Allowed indices at `position` in `state` and the look-alikes folded into them."""
         key = (state, position)
-        found = self._allowed.get(key)
+        found = self._folds.get(key)
         if found is None:
             chars = frozenset().union(*(TEMPLATES[k][position] for k in state))
-            found = frozenset(i for i, c in enumerate(self.alphabet) if c in chars)
-            self._allowed[key] = found
+            allowed = frozenset(i for i, c in enumerate(self.alphabet) if c in chars)
+            redirect: dict[int, int] = {}
+            for source, targets in LOOK_ALIKES.items():
+                index = self.alphabet.find(source)
+                if index < 0 or source in chars:
+                    continue
+                fits = [t for t in targets if t in chars and t in self.alphabet]
+                if len(fits) == 1:
+                    redirect[index] = self.alphabet.index(fits[0])
+            columns = {i: (i, *sorted(s for s, t in redirect.items() if t == i)) for i in allowed}
+            found = self._folds[key] = _Folds(allowed, columns, redirect)
         return found
 
     def step(self, state: frozenset[PlateKind], position: int, index: int) -> frozenset[PlateKind]:
@@ -79,11 +139,31 @@ class _Grammar:
             self._next[key] = found
         return found
 
+    def columns(self, text: str) -> list[tuple[int, ...]]:
+        """Per character of `text`, the alphabet indices whose probability it takes."""
+        state, out = self.start, []
+        for position, char in enumerate(text):
+            index = self.alphabet.index(char)
+            out.append(
+                self.folds(state, position).columns.get(index, (index,)) if state else (index,)
+            )
+            state = self.step(state, position, index) if state else state
+        return out
+
 
 @lru_cache(maxsize=16)
 def grammar(alphabet: str, length: int) -> _Grammar:
     """The shared automaton for an alphabet and plate length."""
     return _Grammar(alphabet, length)
+
+
+def _emit(row: list[float], columns: tuple[int, ...]) -> float:
+    if len(columns) == 1:
+        return row[columns[0]]
+    total = 0.0
+    for k in columns:
+        total += row[k]
+    return total
 
 
 def beam_search(
@@ -93,7 +173,19 @@ def beam_search(
 
     `probs` is `(T, 1 + K)`: column 0 the blank, then one column per `alphabet` character.
     Plain Python floats: for ~20-40 frames and a beam of 8 they beat numpy's call overhead.
+    Frames that are almost surely blank only carry the beams forward (no extensions), which
+    skips most of the work on a typical plate; should that leave no complete reading, the
+    search is run again over every frame.
     """
+    found = _beam_search(probs, alphabet, length=length, beam=beam, quiet=_QUIET)
+    if found is None:
+        found = _beam_search(probs, alphabet, length=length, beam=beam, quiet=2.0)
+    return found
+
+
+def _beam_search(
+    probs: FloatArray, alphabet: str, *, length: int, beam: int, quiet: float
+) -> tuple[str, float] | None:
     steps = probs.shape[0]
     if steps < length:
         return None
@@ -101,95 +193,173 @@ def beam_search(
     rows: list[list[float]] = probs[:, 1:].astype(np.float64).tolist()
     blanks: list[float] = probs[:, 0].astype(np.float64).tolist()
     orders: list[list[int]] = np.argsort(-probs[:, 1:], axis=1)[:, :_SCAN].tolist()
-    # prefix (alphabet indices) -> [p ending in blank, p ending in a character, grammar state]
-    beams: dict[tuple[int, ...], tuple[float, float, frozenset[PlateKind]]] = {
-        (): (1.0, 0.0, automaton.start)
-    }
+    # frames after each one that can still emit a character: a prefix that needs more is dead
+    able = (probs[:, 0] < 1.0 - _MIN_P)[::-1].cumsum()[::-1]
+    lefts: list[int] = [*able[1:].tolist(), 0]
+    # prefix (alphabet indices) -> [p ending in blank, p ending in a character, grammar state,
+    # the columns of the last character]
+    beams: dict[tuple[int, ...], _Beam] = {(): (1.0, 0.0, automaton.start, ())}
     log_scale = 0.0
     for t in range(steps):
         row, blank, order = rows[t], blanks[t], orders[t]
-        left = steps - t - 1  # frames after this one
-        nxt: dict[tuple[int, ...], list[object]] = {}
-        for prefix, (pb, pnb, state) in beams.items():
+        left = lefts[t]  # frames after this one that can emit a character
+        if blank >= quiet:  # no extensions: the beams and their order barely change
+            moved = {
+                p: (
+                    (b + n) * blank,
+                    n * _emit(row, last) if p else 0.0,
+                    state,
+                    last,
+                )
+                for p, (b, n, state, last) in beams.items()
+                if length - len(p) <= left
+            }
+            top = max((b + n for b, n, _, _ in moved.values()), default=0.0)
+            if top <= 0.0:
+                return None
+            log_scale += math.log(top)
+            beams = {p: (b / top, n / top, st, la) for p, (b, n, st, la) in moved.items()}
+            continue
+        nxt: dict[tuple[int, ...], list[Any]] = {}
+        for prefix, (pb, pnb, state, last) in beams.items():
             total = pb + pnb
             slot = nxt.get(prefix)
             if slot is None:
-                slot = nxt[prefix] = [0.0, 0.0, state]
-            slot[0] += total * blank  # type: ignore[operator]  # slots hold floats then a state
+                slot = nxt[prefix] = [0.0, 0.0, state, last]
+            slot[0] += total * blank
             if prefix:
-                slot[1] += pnb * row[prefix[-1]]  # type: ignore[operator]
+                slot[1] += pnb * _emit(row, last)
             position = len(prefix)
             need = length - position - 1  # characters still needed after an extension
             if need < 0 or need > left:
                 continue
-            for k in _extensions(row, order, automaton.allowed(state, position)):
+            for k, columns in _extensions(row, order, automaton.folds(state, position)):
                 key = (*prefix, k)
                 ext = nxt.get(key)
                 if ext is None:
-                    ext = nxt[key] = [0.0, 0.0, automaton.step(state, position, k)]
-                ext[1] += (pb if prefix and prefix[-1] == k else total) * row[k]  # type: ignore[operator]
+                    ext = nxt[key] = [0.0, 0.0, automaton.step(state, position, k), columns]
+                ext[1] += (pb if prefix and prefix[-1] == k else total) * _emit(row, columns)
         ranked = sorted(
             ((p, s) for p, s in nxt.items() if length - len(p) <= left),
-            key=lambda item: item[1][0] + item[1][1],  # type: ignore[operator]
+            key=lambda item: item[1][0] + item[1][1],
             reverse=True,
         )[:beam]
-        top = float(ranked[0][1][0] + ranked[0][1][1]) if ranked else 0.0  # type: ignore[operator]
+        top = float(ranked[0][1][0] + ranked[0][1][1]) if ranked else 0.0
         if top <= 0.0:
             return None
         log_scale += math.log(top)
-        beams = {p: (s[0] / top, s[1] / top, s[2]) for p, s in ranked}  # type: ignore[misc,operator]
+        beams = {p: (s[0] / top, s[1] / top, s[2], s[3]) for p, s in ranked}
     done = [(p, s) for p, s in beams.items() if len(p) == length]
     if not done:
         return None
-    indices, (pb, pnb, _) = max(done, key=lambda item: item[1][0] + item[1][1])
+    indices, (pb, pnb, _, _) = max(done, key=lambda item: item[1][0] + item[1][1])
     return "".join(alphabet[i] for i in indices), math.log(pb + pnb) + log_scale
 
 
-def _extensions(row: list[float], order: list[int], allowed: frozenset[int]) -> list[int]:
-    """The few most likely allowed characters of a frame (at least one, when any is allowed)."""
-    picked = [k for k in order if k in allowed][:_TOP_K]
-    if not picked and allowed:
-        picked = [max(allowed, key=row.__getitem__)]
-    return [k for k in picked if row[k] > _MIN_P] or picked[:1]
+def _extensions(
+    row: list[float], order: list[int], folds: _Folds
+) -> list[tuple[int, tuple[int, ...]]]:
+    """The few most likely allowed characters of a frame (at least one, when any is allowed),
+    a forbidden character standing for its allowed look-alike, with their columns."""
+    allowed, columns, redirect = folds
+    picked: list[int] = []
+    for k in order:
+        target = k if k in allowed else redirect.get(k)
+        if target is not None and target not in picked:
+            picked.append(target)
+            if len(picked) == _TOP_K:
+                break
+    if not picked:
+        if not allowed:
+            return []
+        picked = [max(allowed, key=lambda i: _emit(row, columns[i]))]
+    out = [(k, columns[k]) for k in picked if _emit(row, columns[k]) > _MIN_P]
+    return out or [(picked[0], columns[picked[0]])]
+
+
+def _lattice(probs: FloatArray, alphabet: str, text: str) -> npt.NDArray[np.float64]:
+    """`(T, 2 len + 1)` emissions of the CTC lattice `blank c1 blank c2 … blank` of `text`,
+    each character taking the probability of the look-alikes the grammar forbids there."""
+    steps = probs.shape[0]
+    emit = np.empty((steps, 2 * len(text) + 1), dtype=np.float64)
+    emit[:, 0::2] = probs[:, :1]
+    for i, columns in enumerate(grammar(alphabet, len(text)).columns(text)):
+        picked = probs[:, [1 + k for k in columns]]
+        emit[:, 2 * i + 1] = picked.sum(axis=1) if len(columns) > 1 else picked[:, 0]
+    return emit
+
+
+def _skips(text: str) -> list[bool]:
+    """Lattice states that may be entered from two states back (a different character)."""
+    ok = [False] * (2 * len(text) + 1)
+    for i in range(1, len(text)):
+        ok[2 * i + 1] = text[i] != text[i - 1]
+    return ok
 
 
 def char_confidences(probs: FloatArray, alphabet: str, text: str) -> tuple[float, ...]:
     """Per character, its highest probability among the frames a best-path alignment gives it.
 
-    Viterbi over the CTC lattice `blank c1 blank c2 … blank` of the text.
+    Viterbi over the CTC lattice `blank c1 blank c2 … blank` of the text (plain Python floats:
+    for ~15 states and ~30 frames they are several times faster than numpy calls per frame).
     """
-    cols = [0]
-    for char in text:
-        cols += [1 + alphabet.index(char), 0]
-    lattice = np.log(np.maximum(probs[:, cols].astype(np.float64), 1e-12))
-    steps, states = lattice.shape
-    score = np.full(states, -np.inf)
-    score[0] = lattice[0, 0]
-    score[1] = lattice[0, 1]
-    back = np.zeros((steps, states), dtype=np.int64)
-    for t in range(1, steps):
-        stay = score
-        step = np.concatenate([[-np.inf], score[:-1]])
-        skip = np.concatenate([[-np.inf, -np.inf], score[:-2]])
-        # a skip is allowed into a character state whose character differs from two back
-        skip_ok = np.zeros(states, dtype=bool)
-        for s in range(3, states, 2):
-            skip_ok[s] = cols[s] != cols[s - 2]
-        skip = np.where(skip_ok, skip, -np.inf)
-        stacked = np.stack([stay, step, skip])
-        choice = stacked.argmax(axis=0)
-        back[t] = choice
-        score = stacked.max(axis=0) + lattice[t]
+    emit = _lattice(probs, alphabet, text)
+    rows: list[list[float]] = emit.tolist()
+    logs: list[list[float]] = np.log(np.maximum(emit, 1e-12)).tolist()
+    states = len(rows[0])
+    skip_ok = _skips(text)
+    score = [-math.inf] * states
+    score[0], score[1] = logs[0][0], logs[0][1]
+    back: list[list[int]] = []
+    for t in range(1, len(rows)):
+        log_row = logs[t]
+        new = [0.0] * states
+        choice = [0] * states
+        for s in range(states):
+            best, came = score[s], 0
+            if s >= 1 and score[s - 1] > best:
+                best, came = score[s - 1], 1
+            if skip_ok[s] and score[s - 2] > best:
+                best, came = score[s - 2], 2
+            new[s] = best + log_row[s]
+            choice[s] = came
+        back.append(choice)
+        score = new
     state = states - 1 if score[states - 1] >= score[states - 2] else states - 2
-    best = np.zeros(len(text))
-    for t in range(steps - 1, -1, -1):
+    best_p = [0.0] * len(text)
+    for t in range(len(rows) - 1, -1, -1):
         if state % 2 == 1:
             index = state // 2
-            best[index] = max(best[index], float(probs[t, cols[state]]))
-        state -= int(back[t, state])
+            best_p[index] = max(best_p[index], rows[t][state])
+        if t == 0:
+            break
+        state -= back[t - 1][state]
         if state < 0:
             break
-    return tuple(round(float(v), 4) for v in best)
+    return tuple(round(min(v, 1.0), 4) for v in best_p)
+
+
+def best_path(probs: FloatArray, alphabet: str) -> str | None:
+    """The best-path reading (each frame's likeliest column, repeats and blanks collapsed),
+    look-alikes folded where the grammar forbids them; `None` unless it is a valid plate."""
+    chars: list[int] = []
+    previous = 0
+    for k in probs.argmax(axis=1).tolist():
+        if k not in (0, previous):
+            chars.append(k - 1)
+        previous = k
+    if len(chars) not in (LENGTH_ORDINARY, LENGTH_NEV):
+        return None
+    automaton = grammar(alphabet, len(chars))
+    state = automaton.start
+    for position, read in enumerate(chars):
+        folds = automaton.folds(state, position)
+        index = read if read in folds.allowed else folds.redirect.get(read)
+        if index is None:
+            return None
+        chars[position] = index
+        state = automaton.step(state, position, index)
+    return "".join(alphabet[i] for i in chars)
 
 
 def decode(
@@ -200,41 +370,58 @@ def decode(
     lengths: tuple[int, ...] = (LENGTH_ORDINARY, LENGTH_NEV),
     with_confidences: bool = True,
 ) -> list[Reading]:
-    """The best grammar-valid reading of each length, most likely first."""
-    found = []
+    """The best grammar-valid reading of each length, most likely first.
+
+    When the best path is a valid plate whose probability exceeds ½, no other text of any
+    length can be likelier, so it is taken without a beam search for its length (the common
+    case of a clear plate).
+    """
+    found: dict[int, tuple[str, float]] = {}
+    greedy = best_path(probs, alphabet)
+    if greedy is not None and len(greedy) in lengths:
+        log_prob = ctc_log_prob(probs, alphabet, greedy)
+        if log_prob > _MORE_LIKELY_THAN_THE_REST:
+            found[len(greedy)] = (greedy, log_prob)
     for length in lengths:
-        best = beam_search(probs, alphabet, length=length, beam=beam)
-        if best is not None:
-            text, log_prob = best
-            confidences = char_confidences(probs, alphabet, text) if with_confidences else ()
-            found.append(Reading(text, log_prob, confidences))
-    return sorted(found, key=lambda r: r.log_prob, reverse=True)
+        if length not in found:
+            best = beam_search(probs, alphabet, length=length, beam=beam)
+            if best is not None:
+                found[length] = best
+    readings = [
+        Reading(text, log_prob, char_confidences(probs, alphabet, text) if with_confidences else ())
+        for text, log_prob in found.values()
+    ]
+    return sorted(readings, key=lambda r: r.log_prob, reverse=True)
 
 
 def ctc_log_prob(probs: FloatArray, alphabet: str, text: str) -> float:
-    """Log probability of exactly `text` under the frames (CTC forward algorithm)."""
-    cols = [0]
-    for char in text:
-        cols += [1 + alphabet.index(char), 0]
-    states = len(cols)
+    """Log probability of exactly `text` under the frames (CTC forward algorithm), each
+    character taking the probability of the look-alikes the grammar forbids at its place."""
     steps = probs.shape[0]
     if steps < len(text):
         return -math.inf
-    emit = probs[:, cols].astype(np.float64)
-    skip_ok = np.zeros(states, dtype=bool)
-    for s in range(3, states, 2):
-        skip_ok[s] = cols[s] != cols[s - 2]
-    alpha = np.zeros(states)
-    alpha[0], alpha[1] = emit[0, 0], emit[0, 1]
+    rows: list[list[float]] = _lattice(probs, alphabet, text).tolist()
+    skip_ok = _skips(text)
+    states = len(skip_ok)
+    alpha = [0.0] * states
+    alpha[0], alpha[1] = rows[0][0], rows[0][1]
     log_scale = 0.0
     for t in range(1, steps):
-        shifted = np.concatenate([[0.0], alpha[:-1]])
-        skipped = np.where(skip_ok, np.concatenate([[0.0, 0.0], alpha[:-2]]), 0.0)
-        alpha = (alpha + shifted + skipped) * emit[t]
-        top = alpha.max()
+        emit = rows[t]
+        new = [0.0] * states
+        top = 0.0
+        for s in range(states):
+            value = alpha[s]
+            if s >= 1:
+                value += alpha[s - 1]
+            if skip_ok[s]:
+                value += alpha[s - 2]
+            value *= emit[s]
+            new[s] = value
+            top = max(top, value)
         if top <= 0.0:
             return -math.inf
-        alpha /= top
+        alpha = [v / top for v in new]
         log_scale += math.log(top)
     end = alpha[-1] + alpha[-2]
     return math.log(end) + log_scale if end > 0 else -math.inf

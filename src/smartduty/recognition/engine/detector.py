@@ -37,17 +37,31 @@ def letterbox(image: npt.NDArray[np.uint8], size: int) -> tuple[FloatArray, floa
     new_w, new_h = max(1, int(width * scale)), max(1, int(height * scale))
     top, left = (size - new_h) // 2, (size - new_w) // 2
     resized = _shrink(image, new_w, new_h)
-    canvas = np.full((size, size, 3), _PAD_VALUE, dtype=np.uint8)
-    canvas[top : top + new_h, left : left + new_w] = resized
-    tensor = canvas[:, :, ::-1].transpose(2, 0, 1).astype(np.float32) / np.float32(255.0)
-    return tensor[np.newaxis], scale, left, top
+    canvas = cv2.copyMakeBorder(
+        resized,
+        top,
+        size - new_h - top,
+        left,
+        size - new_w - left,
+        cv2.BORDER_CONSTANT,
+        value=_PAD_VALUE,
+    )
+    # BGR → RGB planes, 0-255 → 0-1 (plane copies and one in-place multiply: several times
+    # faster on one core than a strided transpose or `cv2.dnn.blobFromImage`)
+    tensor = np.empty((1, 3, size, size), dtype=np.float32)
+    for channel, plane in enumerate(reversed(cv2.split(canvas))):
+        tensor[0, channel] = plane
+    tensor *= np.float32(1.0 / 255.0)
+    return tensor, scale, left, top
 
 
 def _shrink(image: npt.NDArray[np.uint8], width: int, height: int) -> npt.NDArray[np.uint8]:
-    """Resize for the detector: bilinear for mild reductions; for strong ones bilinear to twice
-    the size, then 2:1 area averaging (as smooth as area averaging all the way, and several
-    times faster than OpenCV's general area path on a phone photo)."""
-    if image.shape[1] <= width * 2:
+    """Resize for the detector: bilinear for mild reductions, up to 2.5:1 (a 650 px frame to
+    320 px: at 2:1 bilinear averages each 2×2 block, and the slight aliasing beyond left the
+    dev photos' detections as they were); for strong ones bilinear to twice the size, then 2:1
+    area averaging (as smooth as area averaging all the way, and several times faster than
+    OpenCV's general area path on a phone photo)."""
+    if image.shape[1] <= width * 2.5:
         return np.asarray(cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR))
     double = cv2.resize(image, (width * 2, height * 2), interpolation=cv2.INTER_LINEAR)
     return np.asarray(cv2.resize(double, (width, height), interpolation=cv2.INTER_AREA))

@@ -5,6 +5,12 @@ or 1/8 scale in the decoder: a 4000×3000 photo is decoded at 2000×1500, plenty
 fraction of the full decode. The EXIF orientation is read by Pillow from the header and applied
 here (OpenCV is told to ignore it, so every format is turned the same way). Other formats
 (HEIC through pillow-heif) go through Pillow with `ImageOps.exif_transpose`.
+
+This is the same DCT scaling as Pillow's `Image.draft`, and faster here (one thread, a 12 MP
+JPEG at ½: OpenCV 38 ms, Pillow 44 ms; full size: 71 ms). The scale is chosen so that the
+decoded photo keeps at least ¾ of `WORKING_SIDE` on its long side: the detectors need only
+320-640 px, but the plate crops are cut from this image, and small plates need the pixels.
+Coordinates are mapped back to the upright original with `Decoded.scale`.
 """
 
 from __future__ import annotations

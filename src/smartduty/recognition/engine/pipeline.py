@@ -6,9 +6,12 @@
 3. The few most promising detections are rectified by their corners into 48 px crops,
    slightly widened, and read by PP-OCRv4; decoding is constrained by the GA 36 grammar and
    weighs 7 against 8 characters by the colour classifier (green plates are new-energy ones).
-4. A reading below `retry_below` is read again from a second crop and the two are averaged;
-   if the best reading is still below `large_detector_below`, or nothing was found, the
-   640 px detector looks again.
+4. A reading below `retry_below` (or none) is read again from a second crop and the two are
+   averaged; still below it, the first crop with its contrast stretched is read too, and kept
+   where it makes the reading likelier. If the best reading is still below
+   `large_detector_below`, or nothing was found, the 640 px detector looks again: a plate it
+   finds again is read from its finer corners and keeps the better reading of the two passes
+   (or both averaged); a plate only it finds is added.
 5. Plates are ranked as the photo's likely subject: confident reading, large, central, sharp,
    not cut by the frame's edge.
 """
@@ -28,7 +31,7 @@ from smartduty.recognition.engine.decode import Reading, char_confidences, ctc_l
 from smartduty.recognition.engine.detector import Detection, PlateDetector
 from smartduty.recognition.engine.images import Decoded, decode_photo, from_array
 from smartduty.recognition.engine.reader import REC_HEIGHT, CharacterReader
-from smartduty.recognition.engine.rectify import rectify, sharpness
+from smartduty.recognition.engine.rectify import rectify, sharpness, stretch_contrast
 from smartduty.recognition.engine.sessions import FloatArray, Stopwatch
 from smartduty.recognition.engine.textdet import TextRegionDetector
 from smartduty.recognition.ports import ImageInput, PlateCandidate, Recognition
@@ -61,8 +64,11 @@ class _Plate:
     detection: Detection
     reading: Reading
     score: float
-    color_guess: colors.ColorGuess | None
+    color_guess: colors.ColorGuess
     sharpness: float
+    crop: npt.NDArray[np.uint8]
+    probs: list[FloatArray]
+    """The reader's frames of every crop read of this plate (averaged by `_choose`)."""
     rank: float = 0.0
 
 
@@ -116,7 +122,7 @@ class PlateEngine:
         if self.detector_large is not None and best < self.config.large_detector_below:
             photo.notes.append("large_detector")
             found = self.detector_large.detect(photo.image, photo.watch)
-            plates += self._read_detections(photo, found)
+            plates = self._second_pass(photo, plates, found)
         candidates = self._rank(photo, plates)
         return Recognition(
             candidates=candidates,
@@ -140,14 +146,42 @@ class PlateEngine:
         return self._read_detections(photo, found)
 
     def _read_detections(self, photo: _Photo, found: list[Detection]) -> list[_Plate]:
-        height, width = photo.image.shape[:2]
-        usable = [d for d in found if d.score >= self.config.min_detection_score]
-        usable.sort(key=lambda d: _prior(d, width, height), reverse=True)
         plates = []
-        for detection in usable[: self.config.max_plates]:
+        for detection in self._promising(photo, found):
             plate = self._read_one(photo, detection)
             if plate is not None:
                 plates.append(plate)
+        return plates
+
+    def _promising(self, photo: _Photo, found: list[Detection]) -> list[Detection]:
+        """The few detections worth reading: likeliest subjects first."""
+        height, width = photo.image.shape[:2]
+        usable = [d for d in found if d.score >= self.config.min_detection_score]
+        usable.sort(key=lambda d: _prior(d, width, height), reverse=True)
+        return usable[: self.config.max_plates]
+
+    def _second_pass(
+        self, photo: _Photo, plates: list[_Plate], found: list[Detection]
+    ) -> list[_Plate]:
+        """Fold the large detector's findings in. A plate the first pass already read keeps the
+        best of three readings: the first pass's, the new corners' (finer on a small plate), and
+        both passes' crops averaged; a plate only the large detector found is added."""
+        for detection in self._promising(photo, found):
+            again = self._read_one(photo, detection)
+            if again is None:
+                continue
+            same = max(plates, key=lambda p: _iou(p.detection.box, detection.box), default=None)
+            if same is None or _iou(same.detection.box, detection.box) <= 0.5:
+                plates.append(again)
+                continue
+            probs = same.probs + again.probs
+            both = self._choose(probs, same.color_guess)
+            if again.reading.log_prob > same.reading.log_prob:
+                same.detection, same.reading, same.score = detection, again.reading, again.score
+                same.crop, same.sharpness = again.crop, again.sharpness
+                same.color_guess, same.probs = again.color_guess, again.probs
+            if both is not None and both.log_prob > same.reading.log_prob:
+                same.reading, same.probs = both, probs
         return plates
 
     def _crop(
@@ -180,10 +214,18 @@ class PlateEngine:
         )
         probs = self.reader.read([crop], photo.watch)
         picked = self._choose(probs, guess)
-        if picked is not None and picked.confidence < self.config.retry_below:
+        if picked is None or picked.confidence < self.config.retry_below:
             second = self._crop(photo.image, detection, self.config.retry_margin)
-            probs += self.reader.read([second], photo.watch)
+            # a crop that read as nothing at all is replaced rather than averaged in
+            probs = (probs if picked is not None else []) + self.reader.read([second], photo.watch)
             picked = self._choose(probs, guess)
+        if picked is None or picked.confidence < self.config.retry_below:
+            # a third look at a washed-out or dark plate: the first crop with its contrast
+            # stretched, kept only where it makes the reading more likely
+            more = probs + self.reader.read([stretch_contrast(crop)], photo.watch)
+            again = self._choose(more, guess)
+            if again is not None and (picked is None or again.log_prob > picked.log_prob):
+                picked, probs = again, more
         if picked is None:
             return None
         return _Plate(
@@ -192,6 +234,8 @@ class PlateEngine:
             score=detection.score,
             color_guess=guess,
             sharpness=sharpness(crop),
+            crop=crop,
+            probs=probs,
         )
 
     def _choose(self, probs: list[FloatArray], guess: colors.ColorGuess) -> Reading | None:
@@ -207,17 +251,19 @@ class PlateEngine:
         self, probs: list[FloatArray], guess: colors.ColorGuess, lengths: tuple[int, ...]
     ) -> Reading | None:
         alphabet = self.reader.alphabet
-        texts = {
-            r.text
-            for frames in probs
-            for r in decode(frames, alphabet, lengths=lengths, with_confidences=False)
-        }
-        if not texts:
+        known: dict[str, dict[int, float]] = {}  # text -> crop -> log probability
+        for i, frames in enumerate(probs):
+            for r in decode(frames, alphabet, lengths=lengths, with_confidences=False):
+                known.setdefault(r.text, {})[i] = r.log_prob
+        if not known:
             return None
         green = min(max(guess.green, 1e-3), 1 - 1e-3)
         best: tuple[float, str, float] | None = None
-        for text in texts:
-            log_prob = sum(ctc_log_prob(p, alphabet, text) for p in probs) / len(probs)
+        for text, scores in known.items():
+            log_prob = sum(
+                scores[i] if i in scores else ctc_log_prob(p, alphabet, text)
+                for i, p in enumerate(probs)
+            ) / len(probs)
             prior = math.log(green if len(text) == LENGTH_NEV else 1 - green)
             total = log_prob + self.config.color_weight * prior
             if best is None or total > best[0]:
@@ -262,7 +308,7 @@ class PlateEngine:
             text=plate.reading.text,
             confidence=round(plate.reading.confidence, 4),
             char_confidences=plate.reading.char_confidences,
-            color=colors.resolve(plate.reading.text, plate.color_guess),
+            color=colors.resolve(plate.reading.text, plate.color_guess, plate.crop),
             corners=(points[0], points[1], points[2], points[3]),
             box=box,
             detection_score=round(plate.score, 4),
