@@ -16,13 +16,22 @@ Latencies: upload→201 from the client's clocks; upload→SMS from the client's
 the console provider's stored `ConsoleMessage.created_at` (the moment the SMS was handed to
 the provider), both read from the same machine clock (`time.time()` / `timezone.now()`).
 
-Targets (core-loop issue, 2 cores, stub recognizer): ≥ 50 reports/s and upload→SMS p95 ≤
-300 ms. Nothing is written into the repository.
+Two loads run on the same stack, one after the other: `max` (`--clients` back to back: the
+most reports/s the stack serves; at that point every request queues, so its latency is the
+saturation latency) and `@50/s` (`--paced-clients` sending on a fixed schedule that adds up to
+`--paced-rate` reports/s: the latency an officer sees at the target load; a late answer does
+not delay the next send, and latency counts from the due time).
+
+Targets (core-loop issue, 2 cores, stub recognizer): ≥ 50 reports/s with upload→SMS p95 ≤
+300 ms, both measured on the `max` load (the concurrent clients of the issue). The paced load
+is printed as information: how much headroom the target rate leaves (a steady 50/s close to
+the stack's capacity queues). Nothing is written into the repository.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import itertools
 import os
@@ -31,6 +40,7 @@ import resource
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -107,7 +117,27 @@ def _handoffs(*, public_ids: list[str]) -> dict[str, Any]:
     return {"reports": out, "console_total": ConsoleMessage.objects.count()}
 
 
-CHILD_OPS = {"setup": _setup, "outbox": _outbox, "handoffs": _handoffs}
+def _settle() -> dict[str, Any]:
+    """Before the load: statistics for the freshly loaded tables and a checkpoint, so that
+    neither autovacuum nor the checkpoint after the bulk setup runs during the measurement."""
+    from django.db import DatabaseError, connection  # noqa: PLC0415
+
+    done = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE")
+            done.append("VACUUM ANALYZE")
+            with contextlib.suppress(DatabaseError):  # a --pg-url role may not checkpoint
+                cursor.execute("CHECKPOINT")  # superuser only (the throwaway cluster)
+                done.append("CHECKPOINT")
+        else:
+            cursor.execute("ANALYZE")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            done.append("ANALYZE, wal_checkpoint")
+    return {"done": done}
+
+
+CHILD_OPS = {"setup": _setup, "settle": _settle, "outbox": _outbox, "handoffs": _handoffs}
 
 
 # --- load generation ----------------------------------------------------------------------
@@ -132,21 +162,29 @@ def make_photos(count: int) -> list[bytes]:
 class Load:
     """Closed-loop clients: each logs in, then posts reports back to back until time is up."""
 
-    def __init__(self, base_url: str, plates: list[str], photos: list[bytes]) -> None:
+    def __init__(self, base_url: str, plates: Iterator[str], photos: list[bytes]) -> None:
         self.base_url = base_url
-        self._plates = iter(plates)
+        self._plates = plates
         self._photos = itertools.cycle(photos)
         self._lock = threading.Lock()
         self.results: list[dict[str, Any]] = []
         self.errors: list[str] = []
+        self._clients = 1
+        self._start = time.monotonic()
 
     def _next(self) -> tuple[str, bytes] | None:
         with self._lock:
             plate = next(self._plates, None)
             return None if plate is None else (plate, next(self._photos))
 
-    def client(self, index: int, stop_at: float) -> None:
-        """One officer app: log in, then report until `stop_at` (monotonic) or out of plates."""
+    def client(self, index: int, stop_at: float, interval: float | None = None) -> None:
+        """One officer app: log in, then report until `stop_at` (monotonic) or out of plates.
+
+        Without `interval`, back to back (closed loop). With it, the k-th report is due at
+        `start + (index / clients + k) * interval` whatever happened to the one before (a late
+        answer does not postpone the next report), and its latency counts from that due time,
+        so a stalled server cannot hide its queue (no coordinated omission).
+        """
         import httpx  # noqa: PLC0415
 
         with httpx.Client(base_url=self.base_url, timeout=30) as http:
@@ -159,12 +197,18 @@ class Load:
                     self.errors.append(f"login {login.status_code}: {login.text[:200]}")
                 return
             http.headers["Authorization"] = f"Bearer {login.json()['token']}"
+            due = self._start + (index * (interval or 0.0)) / max(self._clients, 1)
             while time.monotonic() < stop_at:
                 item = self._next()
                 if item is None:
                     return
                 plate, photo = item
-                sent = time.time()
+                if interval is not None:
+                    _stack.pause(max(0.0, due - time.monotonic()))
+                    sent = time.time() - (time.monotonic() - due)  # the due time, wall clock
+                    due += interval
+                else:
+                    sent = time.time()
                 try:
                     response = http.post(
                         "/api/v1/parking-reports",
@@ -188,16 +232,20 @@ class Load:
                     else:
                         self.errors.append(f"{response.status_code}: {response.text[:200]}")
 
-    def run(self, clients: int, duration: float) -> float:
-        """Run the clients; returns the wall-clock seconds from the start to the last answer."""
-        stop_at = time.monotonic() + duration
+    def run(self, clients: int, duration: float, rate: float | None = None) -> float:
+        """Run the clients (paced to `rate` reports/s in all when given); returns the
+        wall-clock seconds from the start to the last answer."""
+        self._clients = clients
+        self._start = time.monotonic() + 1.0  # time for every client to log in
+        stop_at = self._start + duration
+        interval = clients / rate if rate else None
         threads = [
-            threading.Thread(target=self.client, args=(index, stop_at), daemon=True)
+            threading.Thread(target=self.client, args=(index, stop_at, interval), daemon=True)
             for index in range(clients)
         ]
-        began = time.time()
         for thread in threads:
             thread.start()
+        began = time.time() + (self._start - time.monotonic())
         for thread in threads:
             thread.join(timeout=duration + 60)
         last = max((r["answered"] for r in self.results), default=began)
@@ -244,8 +292,10 @@ def start_gunicorn(
         _stack.pause(0.2)
 
 
-def run_one(database: Database, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    """One database: migrate, seed, start web and worker, drive the load, collect figures."""
+def run_one(database: Database, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
+    """One database: migrate, seed, start web and worker, then two loads on the same stack:
+    `max` (closed loop: the most reports/s it serves) and `@50/s` (paced at the target rate:
+    the latency an officer sees at that load); collect the figures of each."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = _stack.base_env(database, workdir / "var")
     print(f"\n== {database.label} ({database.note})", flush=True)
@@ -254,34 +304,46 @@ def run_one(database: Database, args: argparse.Namespace, workdir: Path) -> dict
     plates = _stack.child(MODULE, env, "setup", extra=args.max_reports)["plates"]
     random.Random(7).shuffle(plates)
     plates = plates[: args.max_reports]
-    photos = make_photos(min(len(plates), args.max_reports))
+    photos = make_photos(min(len(plates), 2000))
+    _stack.child(MODULE, env, "settle")
     worker = _stack.start_worker(env, workdir / "worker.log")
     web, base_url = start_gunicorn(env, workdir, args)
     try:
-        cpu_before = {
-            "web": _tree_cpu(web),
-            "worker": worker.cpu_seconds(),
-            "client": _own_cpu(),
-            "db": _postgres_cpu(),
-        }
-        load = Load(base_url, plates, photos)
-        print(
-            f"   {args.clients} clients for {args.duration:g} s against gunicorn "
-            f"({args.web_workers} workers × {args.web_threads} threads) + 1 run_worker",
-            flush=True,
-        )
-        elapsed = load.run(args.clients, args.duration)
-        cpu_load = {
-            "web": _tree_cpu(web) - cpu_before["web"],
-            "worker": worker.cpu_seconds() - cpu_before["worker"],
-            "client": _own_cpu() - cpu_before["client"],
-            "db": _postgres_cpu() - cpu_before["db"],
-        }
-        deadline = time.monotonic() + 60
-        while _stack.child(MODULE, env, "outbox")["open"] and time.monotonic() < deadline:
-            _stack.pause(0.5)
+        phases = []
+        plate_iter = iter(plates)
+        for phase, clients, rate in (
+            ("max", args.clients, None),
+            (f"@{args.paced_rate:g}/s", args.paced_clients, args.paced_rate),
+        ):
+            cpu_before = {
+                "web": _tree_cpu(web),
+                "worker": worker.cpu_seconds(),
+                "client": _own_cpu(),
+                "db": _postgres_cpu(),
+            }
+            load = Load(base_url, plate_iter, photos)
+            how = f"paced to {rate:g} reports/s" if rate else "back to back"
+            print(
+                f"   {phase}: {clients} clients {how} for {args.duration:g} s against gunicorn "
+                f"({args.web_workers} workers × {args.web_threads} threads) + 1 run_worker",
+                flush=True,
+            )
+            elapsed = load.run(clients, args.duration, rate)
+            cpu_load = {
+                "web": _tree_cpu(web) - cpu_before["web"],
+                "worker": worker.cpu_seconds() - cpu_before["worker"],
+                "client": _own_cpu() - cpu_before["client"],
+                "db": _postgres_cpu() - cpu_before["db"],
+            }
+            deadline = time.monotonic() + 60
+            while _stack.child(MODULE, env, "outbox")["open"] and time.monotonic() < deadline:
+                _stack.pause(0.5)
+            phases.append((phase, rate, load, elapsed, cpu_load))
         handoffs = _stack.child(
-            MODULE, env, "handoffs", public_ids=[r["public_id"] for r in load.results]
+            MODULE,
+            env,
+            "handoffs",
+            public_ids=[r["public_id"] for _, _, load, _, _ in phases for r in load.results],
         )
     finally:
         web.stop()
@@ -292,14 +354,19 @@ def run_one(database: Database, args: argparse.Namespace, workdir: Path) -> dict
         for line in proc.output().splitlines()
         if " ERROR " in line or "Traceback" in line
     ]
-    return _figures(
-        database=database,
-        load=load,
-        elapsed=elapsed,
-        handoffs=handoffs,
-        cpu=cpu_load,
-        errors=errors,
-    )
+    return [
+        _figures(
+            database=database,
+            phase=phase,
+            paced_rate=rate,
+            load=load,
+            elapsed=elapsed,
+            handoffs=handoffs,
+            cpu=cpu_load,
+            errors=errors,
+        )
+        for phase, rate, load, elapsed, cpu_load in phases
+    ]
 
 
 def _tree_cpu(proc: Proc) -> float:
@@ -332,6 +399,8 @@ def _clock_ticks() -> int:
 def _figures(
     *,
     database: Database,
+    phase: str,
+    paced_rate: float | None,
     load: Load,
     elapsed: float,
     handoffs: dict[str, Any],
@@ -353,6 +422,8 @@ def _figures(
     to_sms.sort()
     return {
         "database": database,
+        "phase": phase,
+        "paced_rate": paced_rate,
         "created": len(load.results),
         "failed": len(load.errors),
         "client_errors": load.errors[:5],
@@ -396,8 +467,10 @@ def _ms(values: list[float], q: float) -> str:
 def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
     """Print figures and targets; True when every target passed."""
     print(
-        f"\nReport-flow benchmark: {args.clients} concurrent clients for {args.duration:g} s, "
-        "photo (640×480 JPEG) + confirmed plate per report."
+        f"\nReport-flow benchmark, photo (640×480 JPEG) + confirmed plate per report, "
+        f"{args.duration:g} s per load: max = {args.clients} clients back to back (the most "
+        f"reports/s served); @{args.paced_rate:g}/s = {args.paced_clients} clients paced to "
+        f"{args.paced_rate:g} reports/s in all (the latency at the target rate)."
     )
     print(
         "Stub recognizer case: the client sends the confirmed plate with the upload, so the "
@@ -406,6 +479,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
     rows = [
         [
             "database",
+            "load",
             "reports",
             "errors",
             "reports/s",
@@ -423,6 +497,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
         rows.append(
             [
                 r["database"].label,
+                r["phase"],
                 f"{r['created']:,}",
                 str(r["failed"]),
                 f"{r['rate']:.1f}",
@@ -439,42 +514,63 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
     print(table(rows))
     print(
         "latencies in ms; 201 = client send → 201 response; SMS = client send → ConsoleMessage "
-        "stored by the console provider (SMS handed to the provider). CPU = CPU seconds of "
-        "gunicorn (master + workers), run_worker, this load generator and the PostgreSQL "
-        "processes (db; SQLite runs inside the others) during the load, per report."
+        "stored by the console provider (SMS handed to the provider); paced loads count from "
+        "each report's due time. CPU = CPU seconds of gunicorn (master + workers), run_worker, "
+        "this load generator and the PostgreSQL processes (db; SQLite runs inside the others) "
+        "during the load, per report."
     )
     checks = [["database", "target", "measured", "result"]]
     ok = True
-    for r in results:
-        label = r["database"].label
-        p95 = percentile(r["to_sms"], 95) if r["to_sms"] else float("inf")
+    for label in dict.fromkeys(r["database"].label for r in results):
+        mine = [r for r in results if r["database"].label == label]
+        most = next(r for r in mine if r["paced_rate"] is None)
+        paced = next(r for r in mine if r["paced_rate"] is not None)
+        p95 = percentile(most["to_sms"], 95) if most["to_sms"] else float("inf")
+        paced95 = percentile(paced["to_sms"], 95) if paced["to_sms"] else float("inf")
+        created = sum(r["created"] for r in mine)
         every_sms = (
-            r["sms_missing"] == 0
-            and r["statuses"].get("awaiting_move", 0) == r["created"]
-            and r["console_total"] == r["created"]
+            all(r["sms_missing"] == 0 for r in mine)
+            and all(r["statuses"].get("awaiting_move", 0) == r["created"] for r in mine)
+            and most["console_total"] == created
         )
-        clean = r["failed"] == 0 and not r["errors"]
-        rate_ok = r["rate"] >= TARGET_RATE
+        clean = all(r["failed"] == 0 for r in mine) and not most["errors"]
+        rate_ok = most["rate"] >= TARGET_RATE
         p95_ok = p95 <= TARGET_P95_MS
         checks += [
-            [label, f"≥ {TARGET_RATE:g} reports/s", f"{r['rate']:.1f}/s", verdict(rate_ok)],
-            [label, f"upload→SMS p95 ≤ {TARGET_P95_MS:g} ms", f"{p95:.0f} ms", verdict(p95_ok)],
+            [
+                label,
+                f"≥ {TARGET_RATE:g} reports/s (max)",
+                f"{most['rate']:.1f}/s",
+                verdict(rate_ok),
+            ],
+            [
+                label,
+                f"upload→SMS p95 ≤ {TARGET_P95_MS:g} ms (max)",
+                f"{p95:.0f} ms at {most['rate']:.1f}/s",
+                verdict(p95_ok),
+            ],
+            [
+                label,
+                f"information: upload→SMS p95 at a steady {paced['paced_rate']:g} reports/s",
+                f"{paced95:.0f} ms at {paced['rate']:.1f}/s",
+                "info",
+            ],
             [
                 label,
                 "one SMS per report, no duplicates",
-                f"reports={r['created']} statuses={r['statuses']} "
-                f"console={r['console_total']} missing={r['sms_missing']}",
+                f"reports={created} console={most['console_total']} "
+                f"missing={sum(r['sms_missing'] for r in mine)}",
                 verdict(every_sms),
             ],
             [
                 label,
                 "no failed requests, no errors logged",
-                f"{r['failed']} failed, {len(r['errors'])} error lines",
+                f"{sum(r['failed'] for r in mine)} failed, {len(most['errors'])} error lines",
                 verdict(clean),
             ],
         ]
         ok = ok and rate_ok and p95_ok and every_sms and clean
-        for line in [*r["client_errors"], *r["errors"][:5]]:
+        for line in [*most["client_errors"], *paced["client_errors"], *most["errors"][:5]]:
             print(f"   {label}: {line}")
     print()
     print(table(checks))
@@ -490,7 +586,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load")
-    parser.add_argument("--max-reports", type=int, default=2000, help="upper bound of reports")
+    parser.add_argument(
+        "--max-reports", type=int, default=4000, help="upper bound of reports (both loads)"
+    )
+    parser.add_argument(
+        "--paced-rate", type=float, default=TARGET_RATE, help="reports/s of the paced load"
+    )
+    parser.add_argument("--paced-clients", type=int, default=8, help="clients of the paced load")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (as make run)")
     parser.add_argument(
         "--web-threads", type=int, default=4, help="threads per worker (as make run)"
@@ -510,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     with _stack.temp_dir("smartduty-bench-flow-", keep=args.keep) as workdir:
         if not args.skip_sqlite:
             with _stack.sqlite_database(workdir) as database:
-                results.append(run_one(database, args, workdir / "sqlite"))
+                results += run_one(database, args, workdir / "sqlite")
         if args.skip_pg:
             print("\nPostgreSQL skipped: --skip-pg")
         else:
@@ -518,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
                 if database is None:
                     print(f"\nPostgreSQL skipped: {reason}")
                 else:
-                    results.append(run_one(database, args, workdir / "pg"))
+                    results += run_one(database, args, workdir / "pg")
     if not results:
         print("nothing measured")
         return 1
