@@ -159,6 +159,18 @@ def make_photos(count: int) -> list[bytes]:
     return photos
 
 
+def log_in(http: Any, index: int) -> str:
+    """Log an httpx client in as demo officer `index` (bearer token); the refusal or ""."""
+    login = http.post(
+        "/api/v1/auth/tokens",
+        json={"username": OFFICERS[index % len(OFFICERS)], "password": PASSWORD},
+    )
+    if login.status_code != 201:
+        return f"login {login.status_code}: {login.text[:200]}"
+    http.headers["Authorization"] = f"Bearer {login.json()['token']}"
+    return ""
+
+
 class Load:
     """Closed-loop clients: each logs in, then posts reports back to back until time is up."""
 
@@ -188,15 +200,11 @@ class Load:
         import httpx  # noqa: PLC0415
 
         with httpx.Client(base_url=self.base_url, timeout=30) as http:
-            login = http.post(
-                "/api/v1/auth/tokens",
-                json={"username": OFFICERS[index % len(OFFICERS)], "password": PASSWORD},
-            )
-            if login.status_code != 201:
+            refused = log_in(http, index)
+            if refused:
                 with self._lock:
-                    self.errors.append(f"login {login.status_code}: {login.text[:200]}")
+                    self.errors.append(refused)
                 return
-            http.headers["Authorization"] = f"Bearer {login.json()['token']}"
             due = self._start + (index * (interval or 0.0)) / max(self._clients, 1)
             while time.monotonic() < stop_at:
                 item = self._next()

@@ -31,7 +31,7 @@ from typing import Any
 
 from bench import _stack
 from bench._stack import Proc, percentile, table, verdict
-from bench.report_flow import OFFICERS, PASSWORD, make_photos, start_gunicorn
+from bench.report_flow import log_in, make_photos, start_gunicorn
 
 TARGET_P95_MS = 1000.0
 TARGET_PROBE_P95_MS = 300.0
@@ -69,16 +69,11 @@ class Officers:
             return photo
 
     def _login(self, http: Any, index: int) -> bool:
-        login = http.post(
-            "/api/v1/auth/tokens",
-            json={"username": OFFICERS[index % len(OFFICERS)], "password": PASSWORD},
-        )
-        if login.status_code != 201:
+        refused = log_in(http, index)
+        if refused:
             with self._lock:
-                self.errors.append(f"login {login.status_code}: {login.text[:200]}")
-            return False
-        http.headers["Authorization"] = f"Bearer {login.json()['token']}"
-        return True
+                self.errors.append(refused)
+        return not refused
 
     def upload(self, index: int, stop_at: float) -> None:
         """One officer: post photos without a plate until `stop_at` (monotonic)."""
