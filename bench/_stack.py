@@ -14,6 +14,7 @@ reason printed.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import pwd
@@ -29,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -327,3 +329,44 @@ def table(rows: Sequence[Sequence[str]]) -> str:
 def _width(text: str) -> int:
     """Display width: CJK characters take two columns."""
     return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+
+
+def print_machine() -> None:
+    """The start time, CPU count and load average: the context of every figure that follows."""
+    load1, load5, _ = os.getloadavg()
+    print(
+        f"started {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %z} on {os.cpu_count()} CPUs, "
+        f"load average {load1:.2f} (1 min) {load5:.2f} (5 min)",
+        flush=True,
+    )
+
+
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    """`--pg-url`, `--skip-sqlite`, `--skip-pg`, `--keep` (read by `on_each_database`)."""
+    parser.add_argument("--pg-url", default="", help="PostgreSQL server URL (else a throwaway)")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, DBs)")
+
+
+def on_each_database(
+    args: argparse.Namespace,
+    prefix: str,
+    run: Callable[[Database, Path], list[Any]],
+) -> list[Any]:
+    """`run(database, workdir)` on a fresh SQLite file, then on PostgreSQL when available
+    (saying why not otherwise), in one temporary directory; the results of both, in order."""
+    results: list[Any] = []
+    with temp_dir(prefix, keep=args.keep) as workdir:
+        if not args.skip_sqlite:
+            with sqlite_database(workdir) as database:
+                results += run(database, workdir / "sqlite")
+        if args.skip_pg:
+            print("\nPostgreSQL skipped: --skip-pg")
+            return results
+        with postgres_database(args.pg_url) as (database, reason):
+            if database is None:
+                print(f"\nPostgreSQL skipped: {reason}")
+            else:
+                results += run(database, workdir / "pg")
+    return results

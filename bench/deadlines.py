@@ -358,25 +358,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", type=int, default=20_000, help="backlog timers (0: skip)")
     parser.add_argument("--kind", choices=sorted(KINDS), default="noop", help="timer kind")
     parser.add_argument("--timeout", type=float, default=120.0, help="extra seconds to wait")
-    parser.add_argument("--pg-url", default="", help="PostgreSQL server URL (else a throwaway)")
     parser.add_argument("--pg-workers", type=int, default=2, help="run_worker processes on PG")
-    parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--skip-pg", action="store_true")
-    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, DBs)")
+    _stack.add_database_options(parser)
     args = parser.parse_args(argv)
-    results = []
-    with _stack.temp_dir("smartduty-bench-deadlines-", keep=args.keep) as workdir:
-        if not args.skip_sqlite:
-            with _stack.sqlite_database(workdir) as database:
-                results.append(run_one(database, args, workdir / "sqlite"))
-        if args.skip_pg:
-            print("\nPostgreSQL skipped: --skip-pg")
-        else:
-            with _stack.postgres_database(args.pg_url) as (database, reason):
-                if database is None:
-                    print(f"\nPostgreSQL skipped: {reason}")
-                else:
-                    results.append(run_one(database, args, workdir / "pg"))
+    results = _stack.on_each_database(
+        args,
+        "smartduty-bench-deadlines-",
+        lambda database, workdir: [run_one(database, args, workdir)],
+    )
     if not results:
         print("nothing measured")
         return 1

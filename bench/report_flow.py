@@ -41,7 +41,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -605,30 +604,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--web-threads", type=int, default=4, help="threads per worker (as make run)"
     )
-    parser.add_argument("--pg-url", default="", help="PostgreSQL server URL (else a throwaway)")
-    parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--skip-pg", action="store_true")
-    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, DBs)")
+    _stack.add_database_options(parser)
     args = parser.parse_args(argv)
-    started = datetime.now().astimezone()
-    load1, load5, _ = os.getloadavg()
-    print(
-        f"started {started:%Y-%m-%d %H:%M:%S %z} on {os.cpu_count()} CPUs, "
-        f"load average {load1:.2f} (1 min) {load5:.2f} (5 min)"
+    _stack.print_machine()
+    results = _stack.on_each_database(
+        args,
+        "smartduty-bench-flow-",
+        lambda database, workdir: run_one(database, args, workdir),
     )
-    results = []
-    with _stack.temp_dir("smartduty-bench-flow-", keep=args.keep) as workdir:
-        if not args.skip_sqlite:
-            with _stack.sqlite_database(workdir) as database:
-                results += run_one(database, args, workdir / "sqlite")
-        if args.skip_pg:
-            print("\nPostgreSQL skipped: --skip-pg")
-        else:
-            with _stack.postgres_database(args.pg_url) as (database, reason):
-                if database is None:
-                    print(f"\nPostgreSQL skipped: {reason}")
-                else:
-                    results += run_one(database, args, workdir / "pg")
     if not results:
         print("nothing measured")
         return 1

@@ -21,11 +21,9 @@ the repository.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,11 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--web-threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, DB)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    load1, load5, _ = os.getloadavg()
-    print(
-        f"started {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %z} on {os.cpu_count()} CPUs, "
-        f"load average {load1:.2f} (1 min) {load5:.2f} (5 min)"
-    )
+    _stack.print_machine()
     photos, photo_note = load_photos(args.data)
     with (
         _stack.temp_dir("smartduty-bench-reading-", keep=args.keep) as workdir,

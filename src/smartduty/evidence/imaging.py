@@ -140,8 +140,9 @@ def open_image(
     With `draft_side`, a JPEG whose longer side exceeds it is decoded at the smallest DCT
     scale (1/2, 1/4 or 1/8) that still keeps the longer side at least `draft_side`: every
     block of the file is still decoded (a broken file is still refused), at a fraction of
-    the cost of full size — a 12-megapixel photo shown at 2048 px decodes in about a third
-    of the time.
+    the cost of full size. With the 2048 px display side that applies from 4096 px on (a
+    27-megapixel 6000×4500 JPEG at ½: 59 ms instead of 133 ms on the 2-core development
+    machine); a 12-megapixel 4000×3000 photo still decodes at full size.
     """
     try:
         img = Image.open(io.BytesIO(data), formats=[fmt.pil_format])

@@ -165,15 +165,15 @@ def report_illegal_parking(
     read = normalize_plate(plate_read) if plate_read else ""
     actor = _user_of(officer)
     # the image work happens before the transaction: on SQLite it holds the write lock
-    prepared = _prepare_photo(
+    prepared = evidence.prepare_photo(
         principal=principal,
         officer=officer,
         district=district,
-        photo=photo,
+        data=photo,
         filename=filename,
-        lat=lat,
-        lon=lon,
-        accuracy_m=accuracy_m,
+        client_lat=lat,
+        client_lon=lon,
+        client_accuracy_m=accuracy_m,
         place=place,
         kind=PhotoKind.SCENE,
     )
@@ -215,34 +215,6 @@ def report_illegal_parking(
     return ReportResult(report, created=True)
 
 
-def _prepare_photo(
-    *,
-    principal: Principal,
-    officer: Officer,
-    district: District,
-    photo: bytes | IO[bytes],
-    filename: str,
-    lat: float | None,
-    lon: float | None,
-    accuracy_m: float | None,
-    place: str,
-    kind: PhotoKind,
-) -> evidence.PreparedPhoto:
-    """Check and watermark an officer's photo; call it before the transaction that saves it."""
-    return evidence.prepare_photo(
-        principal=principal,
-        officer=officer,
-        district=district,
-        data=photo,
-        filename=filename,
-        client_lat=lat,
-        client_lon=lon,
-        client_accuracy_m=accuracy_m,
-        place=place,
-        kind=kind,
-    )
-
-
 def _prepare_photo_at(  # noqa: PLR0917 - an upload's fields, in the order of the form
     report: ParkingReport,
     principal: Principal,
@@ -254,16 +226,17 @@ def _prepare_photo_at(  # noqa: PLR0917 - an upload's fields, in the order of th
     lon: float | None,
     accuracy_m: float | None,
 ) -> evidence.PreparedPhoto:
-    """A follow-up photo of a report (re-check, posted notice): its district and place."""
-    return _prepare_photo(
+    """Check and watermark a follow-up photo of a report (re-check, posted notice) at its
+    district and place; call it before the transaction that saves it."""
+    return evidence.prepare_photo(
         principal=principal,
         officer=officer,
         district=report.district,
-        photo=photo,
+        data=photo,
         filename=filename,
-        lat=lat,
-        lon=lon,
-        accuracy_m=accuracy_m,
+        client_lat=lat,
+        client_lon=lon,
+        client_accuracy_m=accuracy_m,
         place=report.place,
         kind=kind,
     )
@@ -331,11 +304,10 @@ def confirm_plate(
             raise fsm.InvalidTransition("车牌只能在上报后、通知车主前确认")
         if expected_version is not None and locked.version != expected_version:
             raise Conflict(f"记录已被他人修改（当前版本 {locked.version}），请刷新后重试")
-        if place is not None and place.strip():
-            locked.place = place.strip()[:60]
-        return _start_owner_contact(
-            locked, info=info, actor=actor, place_changed=bool(place is not None and place.strip())
-        )
+        new_place = (place or "").strip()[:60]
+        if new_place:
+            locked.place = new_place
+        return _start_owner_contact(locked, info=info, actor=actor, place_changed=bool(new_place))
 
 
 def _start_owner_contact(
@@ -346,8 +318,6 @@ def _start_owner_contact(
     `locked` is a `reported` report held with a row lock (or created) in the caller's
     transaction, with its district loaded.
     """
-    if locked.status != Status.REPORTED:
-        raise fsm.InvalidTransition("车牌只能在上报后、通知车主前确认")
     edited = bool(locked.plate_read) and locked.plate_read != info.text
     policy = get_effective_policy(district=locked.district)
     since = timezone.now() - timedelta(seconds=policy.duplicate_window_seconds)

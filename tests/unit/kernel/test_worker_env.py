@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from smartduty.env import Env, WorkerEnv
@@ -24,8 +26,8 @@ def test_a_typo_in_a_worker_knob_is_refused(monkeypatch: pytest.MonkeyPatch) -> 
         Env(_env_file=None)
 
 
-def test_settings_reach_the_pumps(settings: pytest.FixtureRequest) -> None:
-    settings.NOTIFICATIONS_BATCH_SIZE = 3  # type: ignore[attr-defined]
-    settings.TIMERS_BATCH_SIZE = 11  # type: ignore[attr-defined]
+def test_settings_reach_the_pumps(settings: Any) -> None:  # pytest-django's fixture
+    settings.NOTIFICATIONS_BATCH_SIZE = 3
+    settings.TIMERS_BATCH_SIZE = 11
     assert services.batch_size() == 3
     assert timers.batch_size() == 11

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from smartduty.kernel.registry import PUMPS
@@ -317,8 +318,6 @@ def test_console_row_and_delivery_outcome_commit_together(
 
 @pytest.mark.django_db(transaction=True)  # no test transaction around the pump
 def test_a_network_sender_is_never_called_inside_a_transaction(now: datetime) -> None:
-    from django.db import connection  # noqa: PLC0415
-
     seen: list[bool] = []
 
     class NetworkSender(RecordingSender):

@@ -18,29 +18,9 @@ from smartduty.recognition.engine.decode import (
 )
 from smartduty.recognition.engine.reader import PLATE_ALPHABET
 from smartduty.vehicles.plates import allowed_next_chars, is_valid_plate
+from tests.unit.recognition.ctc_frames import frames, sure
 
 A = PLATE_ALPHABET
-
-
-def frames(spec: list[dict[str, float]], *, blank_between: bool = True) -> np.ndarray:
-    """`(T, 1 + K)` probabilities: each dict is one character frame (char → p), with the rest
-    of the mass on the blank; a pure blank frame between characters."""
-    rows = []
-    for probs in spec:
-        row = np.zeros(1 + len(A), dtype=np.float32)
-        for char, p in probs.items():
-            row[1 + A.index(char)] = p
-        row[0] = max(0.0, 1.0 - row.sum())
-        rows.append(row)
-        if blank_between:
-            blank = np.zeros(1 + len(A), dtype=np.float32)
-            blank[0] = 1.0
-            rows.append(blank)
-    return np.stack(rows)
-
-
-def sure(text: str) -> list[dict[str, float]]:
-    return [{c: 0.95} for c in text]
 
 
 def test_automaton_matches_the_validators_grammar() -> None:
@@ -93,14 +73,14 @@ def test_new_energy_plate_of_eight() -> None:
 
 def test_double_letters_need_a_blank_between_them() -> None:
     spec = [*sure("皖AD1"), {"4": 0.95}, {"4": 0.95}, *sure("88")]
-    probs = frames(spec, blank_between=False)
+    probs = frames(spec, blanks=0)
     # without blanks, 44 and 88 collapse: a 7-character reading is all CTC allows
     assert all(r.text != "皖AD14488" for r in decode(probs, A))
     assert decode(frames(spec), A, lengths=(8,))[0].text == "皖AD14488"
 
 
 def test_too_few_frames_give_no_reading() -> None:
-    assert beam_search(frames(sure("鲁PA"), blank_between=False), A, length=7) is None
+    assert beam_search(frames(sure("鲁PA"), blanks=0), A, length=7) is None
     assert decode(frames(sure("鲁PA")), A) == []
 
 

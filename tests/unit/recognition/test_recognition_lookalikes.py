@@ -25,29 +25,14 @@ from smartduty.recognition.engine.decode import (
 )
 from smartduty.recognition.engine.reader import PLATE_ALPHABET
 from smartduty.vehicles.plates import is_valid_plate
+from tests.unit.recognition import ctc_frames
+from tests.unit.recognition.ctc_frames import frames
 
 A = PLATE_ALPHABET
 
 
-def frames(spec: list[dict[str, float]], *, blanks: int = 1) -> np.ndarray:
-    """`(T, 1 + K)` probabilities: one frame per dict (char → p, the rest on the blank), each
-    followed by `blanks` pure blank frames."""
-    rows = []
-    for probs in spec:
-        row = np.zeros(1 + len(A), dtype=np.float32)
-        for char, p in probs.items():
-            row[1 + A.index(char)] = p
-        row[0] = max(0.0, 1.0 - row.sum())
-        rows.append(row)
-        for _ in range(blanks):
-            blank = np.zeros(1 + len(A), dtype=np.float32)
-            blank[0] = 1.0
-            rows.append(blank)
-    return np.stack(rows)
-
-
 def sure(text: str) -> list[dict[str, float]]:
-    return [{c: 0.97} for c in text]
+    return ctc_frames.sure(text, 0.97)
 
 
 def test_o_in_the_serial_counts_for_0_not_for_q() -> None:

@@ -23,6 +23,7 @@ import contextlib
 import fcntl
 import os
 import time
+from collections.abc import Iterator
 from typing import Any, Final
 
 from django.db.backends.sqlite3 import base
@@ -40,28 +41,13 @@ class GatedCursor(base.SQLiteCursorWrapper):
         super().__init__(connection)
         self._gate = gate
 
-    def _ungated(self, query: str) -> bool:
-        """Inside a transaction (it took the gate, or timed out) or a read: run as it is."""
-        gate = self._gate
-        return gate.in_atomic_block or gate.gate_held or not _is_write(query)
-
     def execute(self, query: str, params: Any = None) -> Any:
-        if self._ungated(query):
+        with self._gate.statement_gate(query):
             return super().execute(query, params)
-        self._gate.acquire_gate()
-        try:
-            return super().execute(query, params)
-        finally:
-            self._gate.release_gate()
 
     def executemany(self, query: str, param_list: Any) -> Any:
-        if self._ungated(query):
+        with self._gate.statement_gate(query):
             return super().executemany(query, param_list)
-        self._gate.acquire_gate()
-        try:
-            return super().executemany(query, param_list)
-        finally:
-            self._gate.release_gate()
 
 
 def _is_write(query: str) -> bool:
@@ -107,6 +93,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
             with contextlib.suppress(OSError):
                 fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
         self.gate_held = False
+
+    @contextlib.contextmanager
+    def statement_gate(self, query: str) -> Iterator[None]:
+        """Hold the gate around one write outside a transaction; anything else (a statement
+        inside a transaction, which took the gate or timed out, or a read) runs as it is."""
+        if self.in_atomic_block or self.gate_held or not _is_write(query):
+            yield
+            return
+        self.acquire_gate()
+        try:
+            yield
+        finally:
+            self.release_gate()
 
     def create_cursor(self, name: str | None = None) -> Any:  # noqa: ARG002 - Django's signature
         return self.connection.cursor(factory=lambda conn: GatedCursor(conn, self))
