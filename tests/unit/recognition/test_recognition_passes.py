@@ -1,6 +1,7 @@
 """The engine's later passes, with stand-in models so that each step is forced and observable.
 
-- a plate read below `retry_below` (or not at all) is read again from a second crop;
+- a plate read below `retry_below` (or not at all) is read again from a tighter and a wider
+  crop (a detector's corners that clip the plate's first or last character);
 - below `large_detector_below` the 640 px detector looks again: a plate it finds again is read
   from its (finer) corners and keeps the better reading of the two passes (or both passes'
   crops averaged, when that scores higher still) instead of appearing twice; a plate only it
@@ -59,6 +60,7 @@ class Reader:
     def __init__(self, *answers: FloatArray) -> None:
         self.answers = list(answers)
         self.crops = 0
+        self.widths: list[int] = []
 
     def read(
         self,
@@ -66,6 +68,7 @@ class Reader:
         watch: Stopwatch | None = None,  # noqa: ARG002 - the reader's signature
     ) -> list[FloatArray]:
         self.crops += len(crops)
+        self.widths += [crop.shape[1] for crop in crops]
         return [self.answers.pop(0) for _ in crops]
 
 
@@ -112,17 +115,31 @@ def test_a_sure_first_reading_is_final() -> None:
 
 
 def test_a_crop_read_as_nothing_is_read_again() -> None:
-    reader = Reader(nothing(), frames("鲁PA1234", 0.97))
+    reader = Reader(nothing(), frames("鲁PA1234", 0.97), frames("鲁PA1234", 0.97))
     result = engine(reader, Detector(plate_at(200, 300, 400, 360))).recognize(PHOTO)
     assert result.best is not None
     assert result.best.text == "鲁PA1234"
-    assert reader.crops == 2
+    assert reader.crops == 3  # the first crop, then a tighter and a wider one
+
+
+def test_an_unsure_plate_is_read_from_a_wider_crop_too() -> None:
+    # the first and the tighter crop cannot tell 8 from 3; the wider crop reads a clear 3
+    unsure = frames("鲁PA1284", 0.6)
+    unsure[10, 1 + A.index("8")], unsure[10, 1 + A.index("3")] = 0.5, 0.45
+    reader = Reader(unsure, unsure, frames("鲁PA1234", 0.98), unsure)
+    result = engine(reader, Detector(plate_at(200, 300, 400, 360))).recognize(PHOTO)
+    assert reader.crops == 4  # the contrast-stretched look (unsure too) comes last
+    first, tighter, wider, stretched = reader.widths
+    assert wider > max(first, tighter)  # the same height, more of the plate's sides
+    assert stretched == first
+    assert result.best is not None
+    assert result.best.text == "鲁PA1234"
 
 
 def test_the_large_detector_rereads_the_same_plate_from_finer_corners() -> None:
     # first pass: a weak reading from both crops; the 640 px detector's corners read clearly
     weak = frames("鲁PA1284", 0.4)
-    reader = Reader(weak, weak, weak, frames("鲁PA1234", 0.98))
+    reader = Reader(weak, weak, weak, weak, frames("鲁PA1234", 0.98))
     first, finer = plate_at(200, 300, 400, 360), plate_at(204, 302, 398, 358)
     result = engine(reader, Detector(first), Detector(finer)).recognize(PHOTO)
     assert result.notes == ("large_detector",)
@@ -130,12 +147,12 @@ def test_the_large_detector_rereads_the_same_plate_from_finer_corners() -> None:
     assert result.best is not None
     assert result.best.box == (204, 302, 398, 358)  # the finer corners are kept
     assert result.best.confidence > 0.8
-    assert reader.crops == 4  # first crop, second crop, contrast-stretched crop; finer corners
+    assert reader.crops == 5  # first, tighter, wider, contrast-stretched crop; finer corners
 
 
 def test_a_weaker_second_look_does_not_replace_the_first() -> None:
     first_look, second_look = frames("鲁PA1234", 0.8), frames("皖PA1284", 0.5)
-    reader = Reader(*[first_look] * 3, *[second_look] * 3)
+    reader = Reader(*[first_look] * 4, *[second_look] * 4)
     first = plate_at(200, 300, 400, 360)
     result = engine(reader, Detector(first), Detector(plate_at(202, 301, 399, 359))).recognize(
         PHOTO
@@ -144,12 +161,12 @@ def test_a_weaker_second_look_does_not_replace_the_first() -> None:
     assert [c.text for c in result.candidates] == ["鲁PA1234"]
     assert result.best is not None
     assert result.best.box == (200, 300, 400, 360)
-    assert reader.crops == 6
+    assert reader.crops == 8
 
 
 def test_a_plate_only_the_large_detector_finds_is_added() -> None:
     weak = frames("鲁PA1284", 0.2)
-    reader = Reader(weak, weak, weak, frames("京B12345", 0.99))
+    reader = Reader(weak, weak, weak, weak, frames("京B12345", 0.99))
     result = engine(
         reader, Detector(plate_at(20, 20, 120, 50)), Detector(plate_at(250, 300, 450, 360))
     ).recognize(PHOTO)
@@ -159,14 +176,14 @@ def test_a_plate_only_the_large_detector_finds_is_added() -> None:
 
 
 def test_an_unsure_plate_gets_a_contrast_stretched_look() -> None:
-    # the two crops read weakly; the contrast-stretched one reads clearly and is kept
+    # the three crops read weakly; the contrast-stretched one reads clearly and is kept
     weak = frames("鲁PA1284", 0.6)
     weak[10, 1 + A.index("8")], weak[10, 1 + A.index("3")] = 0.5, 0.45  # 8 or 3?
-    reader = Reader(weak, weak, frames("鲁PA1234", 0.98))
+    reader = Reader(weak, weak, weak, frames("鲁PA1234", 0.98))
     result = engine(reader, Detector(plate_at(200, 300, 400, 360))).recognize(PHOTO)
-    assert reader.crops == 3
+    assert reader.crops == 4
     assert result.best is not None
-    # averaged over all three crops, 鲁PA1234 is now the likeliest text
+    # averaged over all four crops, 鲁PA1234 is now the likeliest text
     assert result.best.text == "鲁PA1234"
 
 

@@ -6,8 +6,8 @@
 3. The few most promising detections are rectified by their corners into 48 px crops,
    slightly widened, and read by PP-OCRv4; decoding is constrained by the GA 36 grammar and
    weighs 7 against 8 characters by the colour classifier (green plates are new-energy ones).
-4. A reading below `retry_below` (or none) is read again from a second crop and the two are
-   averaged; still below it, the first crop with its contrast stretched is read too, and kept
+4. A reading below `retry_below` (or none) is read again from a tighter and a wider crop (the
+   detector's corners may clip an end character) and the crops are averaged; still below it, the first crop with its contrast stretched is read too, and kept
    where it makes the reading likelier. If the best reading is still below
    `large_detector_below`, or nothing was found, the 640 px detector looks again: a plate it
    finds again is read from its finer corners and keeps the better reading of the two passes
@@ -49,6 +49,8 @@ class EngineConfig:
     """Crop margin (fraction of plate width, height) for the first reading."""
     retry_margin: tuple[float, float] = (-0.02, 0.0)
     """Crop margin of the second reading, for plates read below `retry_below`."""
+    wide_margin: tuple[float, float] | None = (0.08, 0.06)
+    """Crop margin of a wider crop read with the second one (`None`: not read)."""
     stretch: float = 1.25
     retry_below: float = 0.5
     large_detector_below: float = 0.3
@@ -215,9 +217,11 @@ class PlateEngine:
         probs = self.reader.read([crop], photo.watch)
         picked = self._choose(probs, guess)
         if picked is None or picked.confidence < self.config.retry_below:
-            second = self._crop(photo.image, detection, self.config.retry_margin)
+            crops = [self._crop(photo.image, detection, self.config.retry_margin)]
+            if self.config.wide_margin is not None:
+                crops.append(self._crop(photo.image, detection, self.config.wide_margin))
             # a crop that read as nothing at all is replaced rather than averaged in
-            probs = (probs if picked is not None else []) + self.reader.read([second], photo.watch)
+            probs = (probs if picked is not None else []) + self.reader.read(crops, photo.watch)
             picked = self._choose(probs, guess)
         if picked is None or picked.confidence < self.config.retry_below:
             # a third look at a washed-out or dark plate: the first crop with its contrast
@@ -270,7 +274,8 @@ class PlateEngine:
                 best = (total, text, log_prob)
         assert best is not None  # noqa: S101 - texts is not empty
         _, text, log_prob = best
-        return Reading(text, log_prob, char_confidences(probs[0], alphabet, text))
+        # per-character confidences only for the plates reported (`_candidate`)
+        return Reading(text, log_prob, ())
 
     def _rank(self, photo: _Photo, plates: list[_Plate]) -> tuple[PlateCandidate, ...]:
         height, width = photo.image.shape[:2]
@@ -307,7 +312,9 @@ class PlateEngine:
         return PlateCandidate(
             text=plate.reading.text,
             confidence=round(plate.reading.confidence, 4),
-            char_confidences=plate.reading.char_confidences,
+            char_confidences=char_confidences(
+                plate.probs[0], self.reader.alphabet, plate.reading.text
+            ),
             color=colors.resolve(plate.reading.text, plate.color_guess, plate.crop),
             corners=(points[0], points[1], points[2], points[3]),
             box=box,
