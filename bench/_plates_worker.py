@@ -4,9 +4,10 @@
 
 `LIST_FILE` holds one image path per line. Every photo is read from memory (the file is read
 before the clock starts) and timed from bytes to reading; the first photo is read once more
-before timing to warm the sessions up. OpenCV is held to one thread, like the models and the
-peers (`_plates_peer.py`), so that "1 thread" covers decoding and resizing too. The last line
-is `{"peak_rss_kb": ...}`.
+before timing to warm the sessions up. A photo the engine cannot read (an undecodable file) is
+reported as `{"file", "ms", "error"}` and the run goes on. OpenCV is held to one thread, like
+the models and the peers (`_plates_peer.py`), so that "1 thread" covers decoding and resizing
+too. The last line is `{"peak_rss_kb": ...}`.
 No Django setup is needed: the engine does not touch the database or settings.
 """
 
@@ -17,6 +18,7 @@ import json
 import os
 import resource
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -39,11 +41,22 @@ def main() -> None:
     files = [p for p in Path(args.list_file).read_text(encoding="utf-8").splitlines() if p]
     engine = load_engine([Path(m) for m in args.models], threads=args.threads)
     print(json.dumps({"model_set": engine.model_set, "versions": engine.model_versions}))
-    if files:
-        engine.recognize(Path(files[0]).read_bytes())
+    for name in files[:10]:  # warm up on the first readable photo
+        try:
+            engine.recognize(Path(name).read_bytes())
+            break
+        except Exception:  # noqa: S112 - reported below, in the timed loop
+            continue
     for name in files:
         data = Path(name).read_bytes()
-        result = engine.recognize(data)
+        started = time.perf_counter()
+        try:
+            result = engine.recognize(data)
+        except Exception as exc:  # an unreadable photo is a miss, not the end of the run
+            ms = round((time.perf_counter() - started) * 1000.0, 2)
+            print(f"ours: {name}: {exc}", file=sys.stderr)
+            print(json.dumps({"file": name, "ms": ms, "error": str(exc)}, ensure_ascii=False))
+            continue
         best = result.best
         line = {
             "file": name,

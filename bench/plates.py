@@ -66,6 +66,8 @@ class Outcome:
     ms: float
     model_ms: float | None = None
     decode_ms: float | None = None
+    error: bool = False
+    """The system could not read the photo at all (counted as a miss)."""
 
 
 @dataclass
@@ -120,6 +122,8 @@ def run_ours(list_file: str, models: list[str]) -> Run:
             run.note = f"{line['model_set']} ({', '.join(line['versions'])})"
         elif "peak_rss_kb" in line:
             run.peak_rss_kb = int(line["peak_rss_kb"])
+        elif "error" in line:
+            run.outcomes[line["file"]] = Outcome(None, None, float(line["ms"]), error=True)
         else:
             run.outcomes[line["file"]] = Outcome(
                 line["plate"],
@@ -201,7 +205,7 @@ def figures(run: Run, samples: list[Sample]) -> dict[str, float]:
         bool(o and o.plate and (s.bbox is None or (o.box and _iou(o.box, s.bbox) >= 0.3)))
         for s, o in outs
     ]
-    ms = [o.ms for _, o in outs if o]
+    ms = [o.ms for _, o in outs if o and not o.error]  # times of the photos it could read
     model = [o.model_ms for _, o in outs if o and o.model_ms is not None]
     own = [o.ms - (o.decode_ms or 0.0) for _, o in outs if o and o.model_ms is not None]
     return {
@@ -237,6 +241,9 @@ def print_run(run: Run, by_group: dict[str, list[Sample]]) -> None:
             f"{f['detect']:>7.1%} {f['median_ms']:>6.1f}ms {f['p95_ms']:>6.1f}ms"
         )
     print(f"peak memory: {run.peak_rss_kb / 1024:.0f} MiB")
+    errors = sum(o.error for o in run.outcomes.values())
+    if errors:
+        print(f"photos it could not read: {errors} (counted as misses; see stderr)")
 
 
 def main() -> None:
