@@ -15,7 +15,7 @@ FRONTEND_SOURCES := $(shell find $(FRONTEND) -path $(FRONTEND)/node_modules -pru
   \( -name '*.ts' -o -name '*.vue' -o -name '*.css' -o -name '*.html' -o -name '*.js' \
   -o -name '*.json' -o -name '*.png' -o -name '*.webmanifest' \) -print 2>/dev/null)
 
-.PHONY: run test install lint pytest migrate demo models worker web clean lock frontend frontend-check api-client
+.PHONY: run test install lint pytest migrate demo models worker web clean lock frontend frontend-check api-client bench-peers
 
 # rapidocr_onnxruntime is installed only for the PP-OCRv4 ONNX files it ships (plate reader);
 # --no-deps because its metadata asks for the GUI opencv-python, which clashes with the headless build.
@@ -89,6 +89,15 @@ pytest: install
 
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+
+## make bench-peers: the offline peers `bench/plates.py` compares against, in their own venv
+## (hyperlpr2 needs opencv-python<5, which the product's OpenCV 5 cannot share a venv with)
+PEERS_VENV := var/peers-venv
+bench-peers:
+	@test -x $(PEERS_VENV)/bin/python || $(PY) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install -q --disable-pip-version-check \
+	  "opencv-python==4.14.0.94" "hyperlpr2==2.0.0" "rapidocr_onnxruntime==1.4.4" \
+	  "onnxruntime==1.32.0" "numpy==2.4.6"
 
 clean:
 	rm -rf $(VENV) var/static

@@ -1,15 +1,16 @@
 """Plate-recognition benchmark: our engine against offline peers on labelled real photos.
 
+    make bench-peers    # once: the peers' own venv in var/peers-venv
     .venv/bin/python bench/plates.py --data ../shared/data/plates/dev \
-        [--peer-python /work/peers-venv/bin/python] [--models DIR ...] [--kinds scene,scene_overlay]
+        [--peer-python var/peers-venv/bin/python] [--models DIR ...] [--kinds scene,scene_overlay]
 
 Reads `labels.csv` of every folder under `--data` (file, plate, kind, n_chars, ccpd_bbox) and
 keeps the scene photos (`--kinds`). Each system runs in its own child process with one thread
 (so peak memory is its own): our engine (`bench/_plates_worker.py`, this interpreter, the best
 model set found in `--models`, by default `var/models` and `../shared/models/hyperlpr3`), then
 the peers `hyperlpr2` and RapidOCR alone (`bench/_plates_peer.py`, run with `--peer-python`,
-a separate virtual environment with `opencv-python<5`, `hyperlpr2` and `rapidocr_onnxruntime`;
-skipped with a note when it is missing).
+a separate virtual environment with `opencv-python<5`, `hyperlpr2` and `rapidocr_onnxruntime`
+that `make bench-peers` creates; skipped with a note when it is missing).
 
 Per group (source folder, 8-character green plates, overall): exact full-plate match, character
 accuracy (1 − edit distance / length), detection rate (a plate was returned and, where the label
@@ -252,7 +253,8 @@ def main() -> None:
     parser.add_argument("--data", required=True, type=Path)
     parser.add_argument("--kinds", default="scene,scene_overlay")
     parser.add_argument("--models", action="append", default=None)
-    parser.add_argument("--peer-python", default="/work/peers-venv/bin/python")
+    peers = ROOT / "var" / "peers-venv" / "bin" / "python"
+    parser.add_argument("--peer-python", default=str(peers))
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--limit", type=int, default=0)
     args = parser.parse_args()
@@ -272,7 +274,10 @@ def main() -> None:
         if args.no_peers:
             pass
         elif not Path(args.peer_python).exists():
-            print(f"peers skipped: no interpreter at {args.peer_python} (see --peer-python)")
+            print(
+                f"peers skipped: no interpreter at {args.peer_python}"
+                " (`make bench-peers` creates it, or pass --peer-python)"
+            )
         else:
             runs += [
                 run_peer(name, args.peer_python, lst.name) for name in ("hyperlpr2", "rapidocr")
