@@ -7,8 +7,9 @@
    slightly widened, and read by PP-OCRv4; decoding is constrained by the GA 36 grammar and
    weighs 7 against 8 characters by the colour classifier (green plates are new-energy ones).
 4. A reading below `retry_below` (or none) is read again from a tighter and a wider crop (the
-   detector's corners may clip an end character) and the crops are averaged; still below it, the first crop with its contrast stretched is read too, and kept
-   where it makes the reading likelier. If the best reading is still below
+   detector's corners may clip an end character) and the crops are averaged; still below it,
+   the first crop with its contrast stretched is read too, and kept where it makes the
+   reading likelier. If the best reading is still below
    `large_detector_below`, or nothing was found, the 640 px detector looks again: a plate it
    finds again is read from its finer corners and keeps the better reading of the two passes
    (or both averaged); a plate only it finds is added.
