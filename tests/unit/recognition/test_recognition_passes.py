@@ -241,3 +241,15 @@ def test_black_background_is_judged_from_the_reported_crop(
     classifier_says_blue = ColorGuess(blue=0.9, green=0.05, yellow=0.05)
     expected = PlateColor.BLACK if color == "black" else PlateColor.BLUE
     assert resolve("鲁PA1234", classifier_says_blue, crop) == expected
+
+
+@pytest.mark.parametrize(
+    ("color", "expected"), [("blue", PlateColor.BLUE), ("yellow", PlateColor.YELLOW)]
+)
+def test_a_seven_character_plate_the_classifier_called_green_gets_its_colour_from_the_crop(
+    font_available: None, color: str, expected: PlateColor
+) -> None:
+    plate = np.ascontiguousarray(np.asarray(render_plate("鲁PA1234", color))[:, :, ::-1])
+    crop = cv2.resize(plate, (190, 48), interpolation=cv2.INTER_AREA)
+    says_green = ColorGuess(blue=0.0001, green=0.9997, yellow=0.0002)
+    assert resolve("鲁PA1234", says_green, crop) == expected

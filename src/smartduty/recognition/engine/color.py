@@ -24,6 +24,8 @@ _VIVID_S = 70
 _VIVID_V = 60
 _DARK = 70
 _GREY_SHARE = 0.2
+_UNSURE = 0.2
+"""Below this for both blue and yellow, the classifier's choice between them means nothing."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,10 @@ def resolve(
         return info.default_color
     if guess.looks_black or (crop is not None and looks_black(crop)):
         return PlateColor.BLACK
+    if max(guess.blue, guess.yellow) < _UNSURE and crop is not None:
+        # the classifier saw green (or nothing) but the text is a 7-character plate: let the
+        # crop's own hues choose between blue and yellow rather than two tiny probabilities
+        guess = hsv_guess(crop)
     if guess.yellow > guess.blue:
         return PlateColor.YELLOW
     return PlateColor.BLUE
