@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
@@ -80,6 +81,10 @@ class _Photo:
     decoded: Decoded
     watch: Stopwatch
     notes: list[str] = field(default_factory=list)
+    memo: dict[tuple[int, int | str], tuple[FloatArray, Any]] = field(default_factory=dict)
+    """Decoding results per crop's frames (by identity; the frames are kept alongside, so an
+    id is never reused while its entry lives): `_choose` weighs the same frames again as more
+    crops are read, and once more with both lengths when the classifier was wrong."""
 
     @property
     def image(self) -> npt.NDArray[np.uint8]:
@@ -178,7 +183,7 @@ class PlateEngine:
                 plates.append(again)
                 continue
             probs = same.probs + again.probs
-            both = self._choose(probs, same.color_guess)
+            both = self._choose(photo, probs, same.color_guess)
             if again.reading.log_prob > same.reading.log_prob:
                 same.detection, same.reading, same.score = detection, again.reading, again.score
                 same.crop, same.sharpness = again.crop, again.sharpness
@@ -216,19 +221,19 @@ class PlateEngine:
             else colors.hsv_guess(crop)
         )
         probs = self.reader.read([crop], photo.watch)
-        picked = self._choose(probs, guess)
+        picked = self._choose(photo, probs, guess)
         if picked is None or picked.confidence < self.config.retry_below:
             crops = [self._crop(photo.image, detection, self.config.retry_margin)]
             if self.config.wide_margin is not None:
                 crops.append(self._crop(photo.image, detection, self.config.wide_margin))
             # a crop that read as nothing at all is replaced rather than averaged in
             probs = (probs if picked is not None else []) + self.reader.read(crops, photo.watch)
-            picked = self._choose(probs, guess)
+            picked = self._choose(photo, probs, guess)
         if picked is None or picked.confidence < self.config.retry_below:
             # a third look at a washed-out or dark plate: the first crop with its contrast
             # stretched, kept only where it makes the reading more likely
             more = probs + self.reader.read([stretch_contrast(crop)], photo.watch)
-            again = self._choose(more, guess)
+            again = self._choose(photo, more, guess)
             if again is not None and (picked is None or again.log_prob > picked.log_prob):
                 picked, probs = again, more
         if picked is None:
@@ -243,30 +248,36 @@ class PlateEngine:
             probs=probs,
         )
 
-    def _choose(self, probs: list[FloatArray], guess: colors.ColorGuess) -> Reading | None:
+    def _choose(
+        self, photo: _Photo, probs: list[FloatArray], guess: colors.ColorGuess
+    ) -> Reading | None:
         """The best reading over one or more crops (log probabilities averaged), with the colour
         prior: green plates are 8-character new-energy plates, other colours have 7."""
         likely = _likely_lengths(guess) if self.classifier is not None else _BOTH
-        picked = self._weigh(probs, guess, likely)
+        picked = self._weigh(photo, probs, guess, likely)
         if likely != _BOTH and (picked is None or picked.confidence < self.config.retry_below):
-            picked = self._weigh(probs, guess, _BOTH)  # the classifier can be wrong
+            picked = self._weigh(photo, probs, guess, _BOTH)  # the classifier can be wrong
         return picked
 
     def _weigh(
-        self, probs: list[FloatArray], guess: colors.ColorGuess, lengths: tuple[int, ...]
+        self,
+        photo: _Photo,
+        probs: list[FloatArray],
+        guess: colors.ColorGuess,
+        lengths: tuple[int, ...],
     ) -> Reading | None:
-        alphabet = self.reader.alphabet
         known: dict[str, dict[int, float]] = {}  # text -> crop -> log probability
         for i, frames in enumerate(probs):
-            for r in decode(frames, alphabet, lengths=lengths, with_confidences=False):
-                known.setdefault(r.text, {})[i] = r.log_prob
+            for length in lengths:
+                for r in self._decoded(photo, frames, length):
+                    known.setdefault(r.text, {})[i] = r.log_prob
         if not known:
             return None
         green = min(max(guess.green, 1e-3), 1 - 1e-3)
         best: tuple[float, str, float] | None = None
         for text, scores in known.items():
             log_prob = sum(
-                scores[i] if i in scores else ctc_log_prob(p, alphabet, text)
+                scores[i] if i in scores else self._log_prob(photo, p, text)
                 for i, p in enumerate(probs)
             ) / len(probs)
             prior = math.log(green if len(text) == LENGTH_NEV else 1 - green)
@@ -277,6 +288,24 @@ class PlateEngine:
         _, text, log_prob = best
         # per-character confidences only for the plates reported (`_candidate`)
         return Reading(text, log_prob, ())
+
+    def _decoded(self, photo: _Photo, frames: FloatArray, length: int) -> list[Reading]:
+        """`decode` of one crop's frames for one plate length, once per photo."""
+        hit = photo.memo.get((id(frames), length))
+        if hit is not None and hit[0] is frames:
+            return list(hit[1])
+        found = decode(frames, self.reader.alphabet, lengths=(length,), with_confidences=False)
+        photo.memo[id(frames), length] = (frames, found)
+        return found
+
+    def _log_prob(self, photo: _Photo, frames: FloatArray, text: str) -> float:
+        """`ctc_log_prob` of a text under one crop's frames, once per photo."""
+        hit = photo.memo.get((id(frames), text))
+        if hit is not None and hit[0] is frames:
+            return float(hit[1])
+        value = ctc_log_prob(frames, self.reader.alphabet, text)
+        photo.memo[id(frames), text] = (frames, value)
+        return value
 
     def _rank(self, photo: _Photo, plates: list[_Plate]) -> tuple[PlateCandidate, ...]:
         height, width = photo.image.shape[:2]
