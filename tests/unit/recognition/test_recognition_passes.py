@@ -122,6 +122,21 @@ def test_a_crop_read_as_nothing_is_read_again() -> None:
     assert reader.crops == 3  # the first crop, then a tighter and a wider one
 
 
+def test_once_a_plate_reads_surely_the_other_detections_get_one_look() -> None:
+    weak = frames("京B12845", 0.5)
+    # the large central plate first (sure), then the small one: one crop, no retries
+    reader = Reader(frames("鲁PA1234", 0.99), weak)
+    small = Detector(plate_at(200, 300, 400, 360), plate_at(20, 20, 80, 38))
+    result = engine(reader, small).recognize(PHOTO)
+    assert reader.crops == 2
+    assert [c.text for c in result.candidates] == ["鲁PA1234", "京B12845"]
+    # the same weak plate, read first (nothing sure yet), gets the tighter and wider crops too
+    reader = Reader(weak, weak, weak, weak, frames("鲁PA1234", 0.99))
+    first_weak = Detector(plate_at(200, 300, 400, 360), plate_at(20, 20, 80, 38))
+    engine(reader, first_weak).recognize(PHOTO)
+    assert reader.crops == 5  # first, tighter, wider, contrast-stretched; then the other plate
+
+
 def test_an_unsure_plate_is_read_from_a_wider_crop_too() -> None:
     # the first and the tighter crop cannot tell 8 from 3; the wider crop reads a clear 3
     unsure = frames("鲁PA1284", 0.6)

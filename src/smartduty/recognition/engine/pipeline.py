@@ -9,7 +9,8 @@
 4. A reading below `retry_below` (or none) is read again from a tighter and a wider crop (the
    detector's corners may clip an end character) and the crops are averaged; still below it,
    the first crop with its contrast stretched is read too, and kept where it makes the
-   reading likelier. If the best reading is still below
+   reading likelier (once one plate of the photo reads surely, the less promising detections
+   get one look each, without these retries). If the best reading is still below
    `large_detector_below`, or nothing was found, the 640 px detector looks again: a plate it
    finds again is read from its finer corners and keeps the better reading of the two passes
    (or both averaged); a plate only it finds is added.
@@ -56,6 +57,8 @@ class EngineConfig:
     stretch: float = 1.25
     retry_below: float = 0.5
     large_detector_below: float = 0.3
+    sure_enough: float = 0.8
+    """Once a plate reads at least this surely, the other detections are read without retries."""
     max_plates: int = 3
     """How many detections of one detector are read (the most promising ones)."""
     min_detection_score: float = 0.3
@@ -154,9 +157,11 @@ class PlateEngine:
         return self._read_detections(photo, found)
 
     def _read_detections(self, photo: _Photo, found: list[Detection]) -> list[_Plate]:
-        plates = []
+        plates: list[_Plate] = []
         for detection in self._promising(photo, found):
-            plate = self._read_one(photo, detection)
+            # once a plate reads surely, the less promising detections get one look each
+            sure = any(p.reading.confidence >= self.config.sure_enough for p in plates)
+            plate = self._read_one(photo, detection, retries=not sure)
             if plate is not None:
                 plates.append(plate)
         return plates
@@ -213,7 +218,9 @@ class PlateEngine:
         bottom = cv2.resize(tall[line:], (tall.shape[1], REC_HEIGHT))
         return np.ascontiguousarray(np.hstack([top, bottom]))
 
-    def _read_one(self, photo: _Photo, detection: Detection) -> _Plate | None:
+    def _read_one(
+        self, photo: _Photo, detection: Detection, *, retries: bool = True
+    ) -> _Plate | None:
         crop = self._crop(photo.image, detection, self.config.margin)
         guess = (
             self.classifier.classify(crop, photo.watch)
@@ -222,14 +229,14 @@ class PlateEngine:
         )
         probs = self.reader.read([crop], photo.watch)
         picked = self._choose(photo, probs, guess)
-        if picked is None or picked.confidence < self.config.retry_below:
+        if retries and (picked is None or picked.confidence < self.config.retry_below):
             crops = [self._crop(photo.image, detection, self.config.retry_margin)]
             if self.config.wide_margin is not None:
                 crops.append(self._crop(photo.image, detection, self.config.wide_margin))
             # a crop that read as nothing at all is replaced rather than averaged in
             probs = (probs if picked is not None else []) + self.reader.read(crops, photo.watch)
             picked = self._choose(photo, probs, guess)
-        if picked is None or picked.confidence < self.config.retry_below:
+        if retries and (picked is None or picked.confidence < self.config.retry_below):
             # a third look at a washed-out or dark plate: the first crop with its contrast
             # stretched, kept only where it makes the reading more likely
             more = probs + self.reader.read([stretch_contrast(crop)], photo.watch)
