@@ -109,6 +109,15 @@ class Env(BaseSettings):
         default=None,
         description="Overrides every district's move window (demo and acceptance runs).",
     )
+    owner_contact_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description=(
+            "Days after a parking case ends (moved, closed, duplicate, void) before the owner's "
+            "phone number stored with its messages is erased (PIPL: no longer than needed)."
+        ),
+    )
     recognize_on_upload: bool = Field(
         default=True,
         description="Read the plate of a report photo sent without a plate or a reading.",

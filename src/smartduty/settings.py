@@ -155,6 +155,7 @@ POLICY_DEFAULT_MOVE_WINDOW_SECONDS = ENV.policy_defaults.move_window_seconds
 POLICY_DEFAULT_DUPLICATE_WINDOW_SECONDS = ENV.policy_defaults.duplicate_window_seconds
 POLICY_MOVE_WINDOW_OVERRIDE_SECONDS = ENV.move_window_seconds
 PARKING_RECOGNIZE_ON_UPLOAD = ENV.recognize_on_upload
+OWNER_CONTACT_RETENTION_DAYS = ENV.owner_contact_retention_days
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

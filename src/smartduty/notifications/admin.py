@@ -37,6 +37,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "attempts",
         "rendered_text",
         "sent_at",
+        "recipient_erased_at",
     )
     list_filter = ("status", "channel", "provider", "template_code")
     search_fields = ("public_id", "subject_id", "recipient_masked", "provider_message_id")

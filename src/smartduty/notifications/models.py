@@ -25,6 +25,13 @@ class Delivery(models.Model):
     recipient_encrypted = models.TextField("收件地址（加密）", editable=False)
     recipient_masked = models.CharField("收件地址", max_length=64)
     recipient_digest = models.CharField("收件地址摘要", max_length=64, editable=False)
+    recipient_erased_at = models.DateTimeField(
+        "收件地址清除时间",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="保留期满后，加密的收件地址和摘要已清除，仅保留打码地址",
+    )
     template_code = models.CharField("模板编号", max_length=40)
     params = models.JSONField("模板参数", default=dict, blank=True)
     signature = models.CharField("签名", max_length=20, blank=True)

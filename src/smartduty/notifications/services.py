@@ -26,7 +26,7 @@ from smartduty.notifications.events import delivery_failed, delivery_sent
 from smartduty.notifications.models import Delivery, DeliveryAttempt
 from smartduty.notifications.ports import Channel, Receipt, mask_address
 from smartduty.notifications.providers import find_sender
-from smartduty.notifications.states import AttemptOutcome, DeliveryStatus
+from smartduty.notifications.states import OPEN, TERMINAL, AttemptOutcome, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +124,33 @@ def cancel_pending(*, subject_type: str, subject_id: str) -> int:
     return Delivery.objects.filter(
         subject_type=subject_type, subject_id=str(subject_id), status=DeliveryStatus.PENDING
     ).update(status=DeliveryStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What `erase_recipients` did: addresses erased, and messages still on their way."""
+
+    erased: int
+    unfinished: int
+
+
+def erase_recipients(
+    *, subject_type: str, subject_id: str, channel: str = Channel.SMS, now: datetime | None = None
+) -> Erasure:
+    """Erase the stored addresses of the subject's finished messages on `channel`.
+
+    The encrypted address and its digest are blanked and `recipient_erased_at` is set; the
+    masked copy (`138****0000`), the text and the attempts stay for the record. Messages still
+    pending or being sent keep their address (they need it) and are counted as `unfinished`,
+    so that the caller can come back later. Idempotent; run it in the caller's transaction.
+    """
+    mine = Delivery.objects.filter(
+        subject_type=subject_type, subject_id=str(subject_id), channel=channel
+    )
+    erased = mine.filter(status__in=TERMINAL, recipient_erased_at__isnull=True).update(
+        recipient_encrypted="", recipient_digest="", recipient_erased_at=now or timezone.now()
+    )
+    return Erasure(erased=erased, unfinished=mine.filter(status__in=OPEN).count())
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from smartduty.evidence import services as evidence
 from smartduty.evidence.models import Photo
 from smartduty.evidence.states import PhotoKind
-from smartduty.kernel import fsm, timers
+from smartduty.kernel import audit, fsm, timers
 from smartduty.kernel.checks import check_fields
 from smartduty.kernel.errors import (
     Conflict,
@@ -38,13 +38,24 @@ from smartduty.org.models import District, Officer
 from smartduty.parking import shortlinks, sms
 from smartduty.parking.models import NoticeSequence, ParkingNotice, ParkingReport, ParkingTransition
 from smartduty.parking.selectors import find_open_report_for_plate, find_report_by_idempotency_key
-from smartduty.parking.states import ALLOWED, SYSTEM_ACTIONS, Action, RecheckOutcome, Status
+from smartduty.parking.states import (
+    ALLOWED,
+    SYSTEM_ACTIONS,
+    TERMINAL,
+    Action,
+    RecheckOutcome,
+    Status,
+)
 from smartduty.policy.selectors import get_effective_policy
 from smartduty.recognition import services as recognition
 from smartduty.vehicles.plates import PlateInfo, normalize_plate, parse_plate
 from smartduty.vehicles.selectors import get_owner_lookup
 
 MOVE_DEADLINE = "parking.move_deadline"
+ERASE_OWNER_CONTACT = "parking.erase_owner_contact"
+"""Timer kind: the case ended `OWNER_CONTACT_RETENTION_DAYS` ago; erase the owner's number."""
+ERASE_RETRY = timedelta(days=1)
+"""A message still on its way when the erasure is due: look again this much later."""
 SUBJECT = "parking.report"
 RECHECK_DISTANCE_WARN_M = 50.0
 MAX_CAPTURE_AGE = timedelta(hours=24)
@@ -72,7 +83,8 @@ def transition(
     """Move a report along `states.ALLOWED`; the one place that changes `status`.
 
     Side effects in the same transaction: the move deadline is scheduled on entering
-    `awaiting_move` and cancelled on leaving it; the transition is logged.
+    `awaiting_move` and cancelled on leaving it; entering a final state schedules the erasure
+    of the owner's phone number (`retention()` later); the transition is logged.
 
     `held=True`: the caller read `report` with a row lock (or created it) in the current
     transaction, so it is not read again.
@@ -114,7 +126,51 @@ def transition(
                 dedupe_key=f"{MOVE_DEADLINE}:{obj.pk}",
                 policy_version=obj.policy_version,
             )
+        if step.to_status in TERMINAL:
+            timers.schedule(
+                kind=ERASE_OWNER_CONTACT,
+                subject_type=SUBJECT,
+                subject_id=str(obj.pk),
+                due_at=timezone.now() + retention(),
+                dedupe_key=f"{ERASE_OWNER_CONTACT}:{obj.pk}",
+            )
     return obj
+
+
+def retention() -> timedelta:
+    """How long the owner's number is kept after a case ends (`OWNER_CONTACT_RETENTION_DAYS`)."""
+    return timedelta(days=int(getattr(settings, "OWNER_CONTACT_RETENTION_DAYS", 30)))
+
+
+def erase_owner_contact(*, report_id: int) -> outbox.Erasure:
+    """Timer handler body: erase the owner's number from the case's text messages.
+
+    Only for a case in a final state (a timer that outlived a restored backup finds nothing to
+    do otherwise). A message still being sent keeps its number; the erasure is then scheduled
+    again `ERASE_RETRY` later. One audit row per erasure that changed something.
+    """
+    with transaction.atomic():
+        report = ParkingReport.objects.select_for_update().filter(pk=report_id).first()
+        if report is None or report.status not in TERMINAL:
+            return outbox.Erasure(erased=0, unfinished=0)
+        done = outbox.erase_recipients(subject_type=SUBJECT, subject_id=str(report.pk))
+        if done.erased:
+            audit.record(
+                actor=None,
+                action="parking.erase_owner_contact",
+                obj=report,
+                district_path=report.district.path,
+                reason=f"保留期满，已清除车主电话（{done.erased} 条短信）",
+                changes={"erased": done.erased},
+            )
+        if done.unfinished:
+            timers.schedule(
+                kind=ERASE_OWNER_CONTACT,
+                subject_type=SUBJECT,
+                subject_id=str(report.pk),
+                due_at=timezone.now() + ERASE_RETRY,
+            )
+        return done
 
 
 @dataclass(frozen=True)

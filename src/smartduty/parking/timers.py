@@ -12,6 +12,12 @@ def on_move_deadline(timer: Timer) -> None:
     services.handle_move_deadline(report_id=int(timer.subject_id))
 
 
+def on_erase_owner_contact(timer: Timer) -> None:
+    """`parking.erase_owner_contact`: the retention period of a finished case ended."""
+    services.erase_owner_contact(report_id=int(timer.subject_id))
+
+
 def register() -> None:
     """Register every parking timer kind."""
     register_timer_kind(services.MOVE_DEADLINE, on_move_deadline)
+    register_timer_kind(services.ERASE_OWNER_CONTACT, on_erase_owner_contact)

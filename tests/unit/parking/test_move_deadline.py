@@ -45,7 +45,7 @@ def test_cancelled_when_the_car_leaves(officer_a: Officer) -> None:
     services.transition(
         report, Action.CONFIRM_MOVED, actor=officer_a.user, changes={"moved_at": timezone.now()}
     )
-    assert Timer.objects.get().status == TimerStatus.CANCELLED
+    assert Timer.objects.get(kind=services.MOVE_DEADLINE).status == TimerStatus.CANCELLED
     assert _fire_after(700) is None
     assert not Delivery.objects.filter(channel="app_push").exists()
 
