@@ -97,6 +97,13 @@ class Env(BaseSettings):
         default=SecretStr(INSECURE_FIELD_KEY),
         description="Key material for personal data encrypted at rest (owner phones).",
     )
+    field_key_fallbacks: list[SecretStr] = Field(
+        default_factory=list,
+        description=(
+            "Previous field keys, still read during a key rotation "
+            "(`manage.py rotate_field_key` re-encrypts under the new one)."
+        ),
+    )
     allowed_hosts: list[str] = ["localhost", "127.0.0.1", "[::1]", "testserver"]
     csrf_trusted_origins: list[str] = []
     database_url: str = Field(

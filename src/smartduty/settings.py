@@ -15,6 +15,7 @@ ENV.var_dir.mkdir(parents=True, exist_ok=True)
 SECRET_KEY = ENV.secret_key.get_secret_value()
 SECRET_KEY_FALLBACKS = [key.get_secret_value() for key in ENV.secret_key_fallbacks]
 FIELD_ENCRYPTION_KEY = ENV.field_key.get_secret_value()
+FIELD_ENCRYPTION_KEY_FALLBACKS = [key.get_secret_value() for key in ENV.field_key_fallbacks]
 DEBUG = ENV.debug
 ALLOWED_HOSTS = ENV.allowed_hosts
 CSRF_TRUSTED_ORIGINS = ENV.csrf_trusted_origins

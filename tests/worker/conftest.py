@@ -78,13 +78,21 @@ class WorkerEnv:
         worker.wait_for(r"run_worker started", START_TIMEOUT_S)
         return worker
 
+    def start_command(self, command: str, *args: str) -> Worker:
+        """Start another management command, collecting its output like a worker's."""
+        process = Worker(self.env, args, command=command)
+        self.workers.append(process)
+        return process
+
 
 class Worker:
     """A `run_worker` subprocess whose merged output is collected line by line."""
 
-    def __init__(self, env: dict[str, str], args: tuple[str, ...]) -> None:
+    def __init__(
+        self, env: dict[str, str], args: tuple[str, ...], *, command: str = "run_worker"
+    ) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "manage.py", "run_worker", *args],
+            [sys.executable, "manage.py", command, *args],
             cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,

@@ -189,6 +189,59 @@ def parking_state(*, public_id: str) -> dict[str, Any]:
     }
 
 
+def seed_encrypted(*, count: int) -> dict[str, Any]:
+    """`count` vehicles and `count` queued SMS, encrypted under the process's field key."""
+    from django.db import transaction  # noqa: PLC0415
+
+    from smartduty.notifications import services  # noqa: PLC0415
+    from smartduty.vehicles import services as vehicles  # noqa: PLC0415
+    from tests.factories.notifications import MOVE_PARAMS, SIGNATURE  # noqa: PLC0415
+    from tests.factories.org import make_city  # noqa: PLC0415
+
+    city = make_city()
+    for i in range(count):
+        vehicles.register_vehicle(
+            district=city.district_a,
+            plate=f"鲁P{i:05d}",
+            owner_name="张三",
+            owner_phone=f"139{i:08d}",
+            plate_color=None,
+        )
+        with transaction.atomic():
+            services.request(
+                channel="sms",
+                address=f"138{i:08d}",
+                template_code="SD_MOVE_001",
+                params=MOVE_PARAMS,
+                signature=SIGNATURE,
+                subject_type="tests.worker",
+                subject_id=str(i),
+                provider="console",
+            )
+    return {"count": count}
+
+
+def encrypted_state() -> dict[str, Any]:
+    """Every stored owner phone and SMS address: decrypted (or the error) and whether it is
+    under the process's current field key."""
+    from smartduty.kernel.crypto import decrypt_text, is_current  # noqa: PLC0415
+    from smartduty.notifications.models import Delivery  # noqa: PLC0415
+    from smartduty.vehicles.models import Vehicle  # noqa: PLC0415
+
+    stored = [
+        *Vehicle.objects.order_by("pk").values_list("owner_phone_encrypted", flat=True),
+        *Delivery.objects.order_by("pk").values_list("recipient_encrypted", flat=True),
+    ]
+    rows = []
+    for value in stored:
+        try:
+            plain = decrypt_text(value)
+        except ValueError as exc:
+            plain = f"error: {exc}"
+        rows.append({"plain": plain, "current": is_current(value)})
+    return {"rows": rows}
+
+
 OPS = {
     "queue_sms": queue_sms,
     "schedule": schedule,
@@ -197,6 +250,8 @@ OPS = {
     "parking_setup": parking_setup,
     "report_parking": report_parking,
     "parking_state": parking_state,
+    "seed_encrypted": seed_encrypted,
+    "encrypted_state": encrypted_state,
 }
 
 if __name__ == "__main__":

@@ -40,11 +40,24 @@ def normalise_address(channel: Channel, address: str) -> str:
     return value
 
 
-def recipient_digest(channel: str, address: str) -> str:
-    """A keyed digest of a normalised address: lets us find rows without decrypting them."""
+def recipient_digest(channel: str, address: str, *, secret: str | None = None) -> str:
+    """A keyed digest of a normalised address: lets us find rows without decrypting them.
+
+    Keyed by the field key (`secret`, default the current one), so `rotate_field_key`
+    recomputes it with the address.
+    """
     return salted_hmac(
         "smartduty.notifications.recipient",
         f"{channel}:{address}",
-        secret=settings.FIELD_ENCRYPTION_KEY,
+        secret=secret or settings.FIELD_ENCRYPTION_KEY,
         algorithm="sha256",
     ).hexdigest()
+
+
+def recipient_digests(channel: str, address: str) -> list[str]:
+    """The address's digest under the current and every fallback field key: what a look-up
+    matches while a key rotation is under way."""
+    fallbacks = getattr(settings, "FIELD_ENCRYPTION_KEY_FALLBACKS", [])
+    return [recipient_digest(channel, address)] + [
+        recipient_digest(channel, address, secret=old) for old in fallbacks
+    ]

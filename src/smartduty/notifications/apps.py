@@ -23,9 +23,23 @@ class NotificationsConfig(AppConfig):
         from django.conf import settings  # noqa: PLC0415
 
         from smartduty.kernel.registry import register_pump  # noqa: PLC0415 - wiring in ready()
+        from smartduty.kernel.rotation import (  # noqa: PLC0415
+            EncryptedField,
+            register_encrypted_field,
+        )
         from smartduty.notifications import outbox, templates  # noqa: PLC0415
+        from smartduty.notifications.addresses import recipient_digest  # noqa: PLC0415
+        from smartduty.notifications.models import Delivery  # noqa: PLC0415
         from smartduty.notifications.providers import console, register_provider  # noqa: PLC0415
 
+        def refresh_digest(row: object, address: str) -> None:
+            assert isinstance(row, Delivery)  # noqa: S101 - registered for Delivery only
+            row.recipient_digest = recipient_digest(row.channel, address)
+
+        register_encrypted_field(
+            "notifications.recipient",
+            EncryptedField(Delivery, "recipient_encrypted", ("recipient_digest",), refresh_digest),
+        )
         templates.register_defaults()
         for sender in console.ALL:
             register_provider("console", sender)

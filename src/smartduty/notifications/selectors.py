@@ -8,7 +8,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 
 from smartduty.kernel.errors import NotFound
-from smartduty.notifications.addresses import recipient_digest
+from smartduty.notifications.addresses import recipient_digests
 from smartduty.notifications.models import Delivery
 from smartduty.notifications.ports import Channel
 from smartduty.notifications.states import DeliveryStatus
@@ -25,7 +25,7 @@ def list_app_notifications(
     """
     rows = Delivery.objects.filter(
         channel=Channel.APP_PUSH,
-        recipient_digest=recipient_digest(Channel.APP_PUSH, str(UUID(str(officer_public_id)))),
+        recipient_digest__in=recipient_digests(Channel.APP_PUSH, str(UUID(str(officer_public_id)))),
     ).exclude(status=DeliveryStatus.CANCELLED)
     if since is not None:
         rows = rows.filter(created_at__gt=since)

@@ -27,3 +27,12 @@ class VehiclesConfig(AppConfig):
             tasks.enqueue_import_job, dispatch_uid="vehicles.requeue_import_job"
         )
         timers.register()
+        from smartduty.kernel.rotation import (  # noqa: PLC0415
+            EncryptedField,
+            register_encrypted_field,
+        )
+        from smartduty.vehicles.models import Vehicle  # noqa: PLC0415
+
+        register_encrypted_field(
+            "vehicles.owner_phone", EncryptedField(Vehicle, "owner_phone_encrypted")
+        )
