@@ -23,6 +23,8 @@ SMARTDUTY_MODE = ENV.mode
 PUBLIC_BASE_URL = ENV.public_base_url
 VAR_DIR = ENV.var_dir
 
+AUTHENTICATION_BACKENDS = ["smartduty.org.backends.OneQueryModelBackend"]
+
 INSTALLED_APPS = [
     "smartduty.kernel",
     "smartduty.org",

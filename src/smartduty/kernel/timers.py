@@ -124,14 +124,11 @@ def schedule(
     if dedupe_key is None:
         timer.save()
         return timer
-    existing = _pending_with_key(dedupe_key)
-    if existing is not None:
-        return existing
+    # insert first (the usual case: the key is new), read the existing one only on a clash
     try:
         with transaction.atomic():
             timer.save()
     except IntegrityError:
-        # another transaction inserted the same key between our read and our insert
         existing = _pending_with_key(dedupe_key)
         if existing is None:
             raise

@@ -83,10 +83,6 @@ def request(
         raise ValidationFailed(f"未配置的{channel.label}发送通道：{provider}")
     normalised = normalise_address(channel, address)
     rendered = templates.render(template_code, params, signature)
-    if dedupe_key is not None:
-        existing = _with_key(dedupe_key)
-        if existing is not None:
-            return existing
     delivery = Delivery(
         channel=channel,
         recipient_encrypted=encrypt_text(normalised),
@@ -103,11 +99,11 @@ def request(
         next_attempt_at=not_before or timezone.now(),
     )
     delivery.full_clean(validate_unique=False, validate_constraints=False)
+    # insert first (the usual case: the key is new), read the existing one only on a clash
     try:
         with transaction.atomic():
             delivery.save()
     except IntegrityError:
-        # another transaction queued the same key between our read and our insert
         existing = _with_key(dedupe_key) if dedupe_key is not None else None
         if existing is None:
             raise

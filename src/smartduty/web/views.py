@@ -147,5 +147,5 @@ def session(request: HttpRequest) -> JsonResponse:
             )
         except DomainError as exc:
             return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
-        auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        auth.login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     return JsonResponse(_session_body(request))

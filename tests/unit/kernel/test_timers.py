@@ -122,18 +122,24 @@ def test_dedupe_key_is_free_again_once_the_timer_is_done(handler: Any) -> None:
     assert Timer.objects.filter(dedupe_key="k", status=TimerStatus.PENDING).count() == 1
 
 
-def test_dedupe_race_returns_the_winner(handler: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    winner = schedule(dedupe_key="race")
+def test_a_known_key_is_found_after_the_insert_clashes(
+    handler: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # insert first: a new key costs no read; a taken one (a retry, or another transaction
+    # that got there first) fails the insert in its savepoint and returns the pending timer
     real = timers._pending_with_key
     calls: list[str] = []
 
-    def blind_first(key: str) -> Timer | None:
+    def counted(key: str) -> Timer | None:
         calls.append(key)
-        return None if len(calls) == 1 else real(key)
+        return real(key)
 
-    monkeypatch.setattr(timers, "_pending_with_key", blind_first)
+    monkeypatch.setattr(timers, "_pending_with_key", counted)
+    winner = schedule(dedupe_key="race")
+    assert calls == []
     assert schedule(dedupe_key="race").pk == winner.pk
-    assert len(calls) == 2
+    assert calls == ["race"]
+    assert Timer.objects.filter(dedupe_key="race").count() == 1
 
 
 def test_dedupe_integrity_error_without_a_winner_propagates(

@@ -98,19 +98,24 @@ def test_same_dedupe_key_returns_the_first_delivery(sms: RecordingSender) -> Non
     assert Delivery.objects.count() == 1
 
 
-def test_dedupe_race_returns_the_winner(
+def test_a_known_key_is_found_after_the_insert_clashes(
     sms: RecordingSender, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    winner = make_sms(dedupe_key="race")
+    # insert first: a new key costs no read; a taken one (a retry, or another transaction
+    # that got there first) fails the insert in its savepoint and returns the existing row
     real = services._with_key
     calls: list[str] = []
 
-    def blind_first(key: str) -> Delivery | None:
+    def counted(key: str) -> Delivery | None:
         calls.append(key)
-        return None if len(calls) == 1 else real(key)
+        return real(key)
 
-    monkeypatch.setattr(services, "_with_key", blind_first)
+    monkeypatch.setattr(services, "_with_key", counted)
+    winner = make_sms(dedupe_key="race")
+    assert calls == []
     assert make_sms(dedupe_key="race").pk == winner.pk
+    assert calls == ["race"]
+    assert Delivery.objects.filter(dedupe_key="race").count() == 1
 
 
 def test_integrity_error_without_a_winner_propagates(
