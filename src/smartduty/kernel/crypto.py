@@ -46,8 +46,8 @@ def key_id(secret: str) -> str:
     return hashlib.sha256(b"smartduty-field-key-id:" + _derived(secret)).hexdigest()[:8]
 
 
-def _secrets() -> list[str]:
-    """The current secret, then the fallbacks (old secrets still read)."""
+def field_secrets() -> list[str]:
+    """The current field secret, then the fallbacks (old secrets still read)."""
     fallbacks = getattr(settings, "FIELD_ENCRYPTION_KEY_FALLBACKS", [])
     return [settings.FIELD_ENCRYPTION_KEY, *fallbacks]
 
@@ -70,12 +70,12 @@ def decrypt_text(stored: str) -> str:
     """
     if stored.startswith(_PREFIX):
         kid, _, token = stored[len(_PREFIX) :].partition(":")
-        secret = next((s for s in _secrets() if key_id(s) == kid), None)
+        secret = next((s for s in field_secrets() if key_id(s) == kid), None)
         if secret is None:
             raise ValueError(f"ciphertext made with key {kid}, which is not configured")
         candidates = [secret]
     elif stored.startswith(_LEGACY_PREFIX):
-        token, candidates = stored[len(_LEGACY_PREFIX) :], _secrets()
+        token, candidates = stored[len(_LEGACY_PREFIX) :], field_secrets()
     else:
         raise ValueError("unknown ciphertext format")
     for secret in candidates:

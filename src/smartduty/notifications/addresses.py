@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
+from smartduty.kernel.crypto import field_secrets
 from smartduty.kernel.errors import ValidationFailed
 from smartduty.notifications.ports import Channel
 
@@ -57,7 +58,4 @@ def recipient_digest(channel: str, address: str, *, secret: str | None = None) -
 def recipient_digests(channel: str, address: str) -> list[str]:
     """The address's digest under the current and every fallback field key: what a look-up
     matches while a key rotation is under way."""
-    fallbacks = getattr(settings, "FIELD_ENCRYPTION_KEY_FALLBACKS", [])
-    return [recipient_digest(channel, address)] + [
-        recipient_digest(channel, address, secret=old) for old in fallbacks
-    ]
+    return [recipient_digest(channel, address, secret=secret) for secret in field_secrets()]

@@ -127,19 +127,28 @@ def transition(
                 policy_version=obj.policy_version,
             )
         if step.to_status in TERMINAL:
-            timers.schedule(
-                kind=ERASE_OWNER_CONTACT,
-                subject_type=SUBJECT,
-                subject_id=str(obj.pk),
-                due_at=timezone.now() + retention(),
-                dedupe_key=f"{ERASE_OWNER_CONTACT}:{obj.pk}",
-            )
+            schedule_contact_erasure(report_id=obj.pk, due_at=timezone.now() + retention())
     return obj
 
 
 def retention() -> timedelta:
     """How long the owner's number is kept after a case ends (`OWNER_CONTACT_RETENTION_DAYS`)."""
     return timedelta(days=int(getattr(settings, "OWNER_CONTACT_RETENTION_DAYS", 30)))
+
+
+def schedule_contact_erasure(*, report_id: int, due_at: datetime, retry: bool = False) -> None:
+    """Schedule `parking.erase_owner_contact` for a finished case, in the caller's transaction.
+
+    One pending erasure per case (dedupe key), except for a `retry` scheduled by the erasure
+    itself: its own timer still holds the key while it runs.
+    """
+    timers.schedule(
+        kind=ERASE_OWNER_CONTACT,
+        subject_type=SUBJECT,
+        subject_id=str(report_id),
+        due_at=due_at,
+        dedupe_key=None if retry else f"{ERASE_OWNER_CONTACT}:{report_id}",
+    )
 
 
 def erase_owner_contact(*, report_id: int) -> outbox.Erasure:
@@ -164,11 +173,8 @@ def erase_owner_contact(*, report_id: int) -> outbox.Erasure:
                 changes={"erased": done.erased},
             )
         if done.unfinished:
-            timers.schedule(
-                kind=ERASE_OWNER_CONTACT,
-                subject_type=SUBJECT,
-                subject_id=str(report.pk),
-                due_at=timezone.now() + ERASE_RETRY,
+            schedule_contact_erasure(
+                report_id=report.pk, due_at=timezone.now() + ERASE_RETRY, retry=True
             )
         return done
 

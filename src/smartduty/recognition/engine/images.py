@@ -1,11 +1,11 @@
 """Turning an uploaded photo into an upright BGR array, fast enough for a phone's 12 MP JPEG.
 
-JPEG, PNG and WebP are decoded by OpenCV (libjpeg-turbo; the PNGs road cameras write take a
-faster path, `png`), which can decode a JPEG at 1/2, 1/4
-or 1/8 scale in the decoder: a 4000×3000 photo is decoded at 2000×1500, plenty for plates, in a
-fraction of the full decode. The EXIF orientation is read by Pillow from the header and applied
-here (OpenCV is told to ignore it, so every format is turned the same way). Other formats
-(HEIC through pillow-heif) go through Pillow with `ImageOps.exif_transpose`.
+JPEG, PNG and WebP are decoded by OpenCV (the PNGs road cameras write take a faster path,
+`png`). Its libjpeg-turbo can decode a JPEG at 1/2, 1/4 or 1/8 scale in the decoder: a
+4000×3000 photo is decoded at 2000×1500, plenty for plates, in a fraction of the full decode.
+The EXIF orientation is read by Pillow from the header and applied here (OpenCV is told to
+ignore it, so every format is turned the same way). Other formats (HEIC through pillow-heif)
+go through Pillow with `ImageOps.exif_transpose`.
 
 This is the same DCT scaling as Pillow's `Image.draft`, and faster here (one thread, a 12 MP
 JPEG at ½: OpenCV 38 ms, Pillow 44 ms; full size: 71 ms). The scale is chosen so that the

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +93,15 @@ class _Photo:
     @property
     def image(self) -> npt.NDArray[np.uint8]:
         return self.decoded.image
+
+    def once(self, frames: FloatArray, key: int | str, compute: Callable[[], Any]) -> Any:
+        """`compute()` for these frames and key, remembered for the rest of the photo."""
+        hit = self.memo.get((id(frames), key))
+        if hit is not None and hit[0] is frames:
+            return hit[1]
+        value = compute()
+        self.memo[id(frames), key] = (frames, value)
+        return value
 
 
 class PlateEngine:
@@ -298,20 +308,19 @@ class PlateEngine:
 
     def _decoded(self, photo: _Photo, frames: FloatArray, length: int) -> list[Reading]:
         """`decode` of one crop's frames for one plate length, once per photo."""
-        hit = photo.memo.get((id(frames), length))
-        if hit is not None and hit[0] is frames:
-            return list(hit[1])
-        found = decode(frames, self.reader.alphabet, lengths=(length,), with_confidences=False)
-        photo.memo[id(frames), length] = (frames, found)
+        alphabet = self.reader.alphabet
+        found: list[Reading] = photo.once(
+            frames,
+            length,
+            lambda: decode(frames, alphabet, lengths=(length,), with_confidences=False),
+        )
         return found
 
     def _log_prob(self, photo: _Photo, frames: FloatArray, text: str) -> float:
         """`ctc_log_prob` of a text under one crop's frames, once per photo."""
-        hit = photo.memo.get((id(frames), text))
-        if hit is not None and hit[0] is frames:
-            return float(hit[1])
-        value = ctc_log_prob(frames, self.reader.alphabet, text)
-        photo.memo[id(frames), text] = (frames, value)
+        value: float = photo.once(
+            frames, text, lambda: ctc_log_prob(frames, self.reader.alphabet, text)
+        )
         return value
 
     def _rank(self, photo: _Photo, plates: list[_Plate]) -> tuple[PlateCandidate, ...]:

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from smartduty.kernel import timers
 from smartduty.notifications.models import Delivery
 from smartduty.notifications.ports import Channel
 from smartduty.parking import services
@@ -38,7 +37,8 @@ class Command(BaseCommand):
             .annotate(ended_at=Max("transitions__at"))
             .order_by("pk")
         )
-        cutoff = timezone.now() - services.retention()
+        retention = services.retention()
+        cutoff = timezone.now() - retention
         erased = scheduled = 0
         for case in cases.iterator():
             ended = case.ended_at or case.created_at
@@ -46,13 +46,7 @@ class Command(BaseCommand):
                 erased += services.erase_owner_contact(report_id=case.pk).erased
                 continue
             with transaction.atomic():
-                timers.schedule(
-                    kind=services.ERASE_OWNER_CONTACT,
-                    subject_type=services.SUBJECT,
-                    subject_id=str(case.pk),
-                    due_at=ended + services.retention(),
-                    dedupe_key=f"{services.ERASE_OWNER_CONTACT}:{case.pk}",
-                )
+                services.schedule_contact_erasure(report_id=case.pk, due_at=ended + retention)
             scheduled += 1
         self.stdout.write(
             f"已清除 {erased} 条短信中的车主电话，{scheduled} 个案件已安排到期清除 / "
