@@ -10,14 +10,16 @@ import numpy as np
 import pytest
 
 from smartduty.recognition.engine.decode import (
+    KIND_PRIOR,
     beam_search,
     char_confidences,
     ctc_log_prob,
     decode,
     grammar,
+    log_prior,
 )
 from smartduty.recognition.engine.reader import PLATE_ALPHABET
-from smartduty.vehicles.plates import allowed_next_chars, is_valid_plate
+from smartduty.vehicles.plates import PlateKind, allowed_next_chars, is_valid_plate
 from tests.unit.recognition.ctc_frames import frames, sure
 
 A = PLATE_ALPHABET
@@ -114,3 +116,33 @@ def test_char_confidences_point_at_the_weak_character() -> None:
     weakest = min(range(7), key=lambda i: best.char_confidences[i])
     assert weakest == 4
     assert char_confidences(probs, A, best.text)[4] == pytest.approx(0.4, abs=1e-3)
+
+
+def test_a_near_tie_between_green_kinds_goes_to_the_car_plate() -> None:
+    # third character 0 (bus/truck plate: digits) or D (car plate: D/F letter); the last one
+    # 8 or B: each kind folds the other's look-alike in, so the frames favour the bus plate
+    spec = [*sure("皖A"), {"0": 0.5, "D": 0.4}, *sure("1448"), {"8": 0.5, "B": 0.45}]
+    probs = frames(spec)
+    car, bus = "皖AD14488", "皖A01448B"
+    assert ctc_log_prob(probs, A, bus) > ctc_log_prob(probs, A, car)
+    assert math.log(KIND_PRIOR[PlateKind.NEV_LARGE]) < ctc_log_prob(probs, A, car) - ctc_log_prob(
+        probs, A, bus
+    )
+    best = decode(probs, A, lengths=(8,))[0]
+    assert best.text == car
+    # the confidence is the reader's own probability; the prior only chose between texts
+    assert best.log_prob == pytest.approx(ctc_log_prob(probs, A, car), abs=1e-3)
+    assert best.log_prior == 0.0
+    text, log_prob = beam_search(probs, A, length=8) or ("", 0.0)
+    assert (text, round(log_prob, 3)) == (car, round(ctc_log_prob(probs, A, car), 3))
+
+
+def test_a_clear_bus_plate_still_reads_and_keeps_its_confidence() -> None:
+    probs = frames(sure("粤B12345D"))
+    best = decode(probs, A, lengths=(8,))[0]
+    assert best.text == "粤B12345D"
+    assert best.log_prior == pytest.approx(math.log(KIND_PRIOR[PlateKind.NEV_LARGE]))
+    assert best.confidence == pytest.approx(math.exp(ctc_log_prob(probs, A, "粤B12345D")))
+    assert best.confidence > 0.6
+    assert log_prior(A, "粤BD12345") == 0.0
+    assert log_prior(A, "鲁PA1234") == 0.0

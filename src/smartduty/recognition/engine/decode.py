@@ -12,6 +12,13 @@ for its allowed look-alike there (`LOOK_ALIKES`: O→0 in the serial, 8→B as t
 letter, B→8 where a new-energy plate has digits, …), in the search and in every score alike.
 A clear plate skips the search: when the best path is a valid plate likelier than ½, nothing
 else can beat it (`best_path`).
+
+Plate kinds are not equally common (`KIND_PRIOR`): a green 8-character plate in the street is
+far more often a new-energy car's (D/F third) than a bus's or truck's (D/F last). Texts are
+chosen by probability × their kind's prior (`Reading.score`; in the search the prior applies
+at the character that settles the kind), so a blurred car plate does not read as a truck's;
+the confidence reported stays the reader's own probability, so a crisp truck plate is not
+sent to the officer for confirmation because trucks are rare.
 """
 
 from __future__ import annotations
@@ -60,7 +67,18 @@ of its look-alikes is allowed, the reader's probability for a forbidden characte
 one, both in the beam search and in the scores, instead of being lost. Where several are (a 0
 as the authority letter: D or Q?), nothing is folded and the reader's own letters decide."""
 
+KIND_PRIOR: Final[Mapping[PlateKind, float]] = {PlateKind.NEV_LARGE: 0.1}
+"""Prior weight of a plate kind against the likeliest kind of its length (others weigh 1).
+Large new-energy plates (buses, trucks) are roughly a tenth of the new-energy fleet and rarer
+still among parked cars; both green kinds share most characters, so without the prior a blurred
+small plate's digits often fit the large plate's grammar as well."""
+
 _Beam = tuple[float, float, frozenset[PlateKind], tuple[int, ...]]
+
+
+def _kind_weight(state: frozenset[PlateKind]) -> float:
+    """The prior weight of the likeliest kind a prefix can still become."""
+    return max((KIND_PRIOR.get(kind, 1.0) for kind in state), default=1.0)
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,13 @@ class Reading:
     log_prob: float
     """Log of the CTC probability of exactly this text (summed over alignments)."""
     char_confidences: tuple[float, ...]
+    log_prior: float = 0.0
+    """Log of the kind prior of the text (`KIND_PRIOR`; 0 for the commonest kind)."""
+
+    @property
+    def score(self) -> float:
+        """What readings are chosen by: log probability plus log prior."""
+        return self.log_prob + self.log_prior
 
     @property
     def confidence(self) -> float:
@@ -86,6 +111,8 @@ class _Folds(NamedTuple):
     """Per allowed index: itself, then the forbidden look-alikes whose probability it takes."""
     redirect: dict[int, int]
     """Per forbidden index with an allowed look-alike: that look-alike."""
+    weights: dict[int, float]
+    """Per allowed index that rules out the likelier kinds: the factor its prior loses."""
 
 
 class _Grammar:
@@ -126,7 +153,13 @@ class _Grammar:
                 if len(fits) == 1:
                     redirect[index] = self.alphabet.index(fits[0])
             columns = {i: (i, *sorted(s for s, t in redirect.items() if t == i)) for i in allowed}
-            found = self._folds[key] = _Folds(allowed, columns, redirect)
+            here = _kind_weight(state)
+            weights: dict[int, float] = {}
+            for i in allowed:
+                after = _kind_weight(self.step(state, position, i)) / here
+                if after != 1.0:
+                    weights[i] = after
+            found = self._folds[key] = _Folds(allowed, columns, redirect, weights)
         return found
 
     def step(self, state: frozenset[PlateKind], position: int, index: int) -> frozenset[PlateKind]:
@@ -138,6 +171,15 @@ class _Grammar:
             found = frozenset(k for k in state if char in TEMPLATES[k][position])
             self._next[key] = found
         return found
+
+    def log_prior(self, text: str) -> float:
+        """Log of the kind prior of `text` (0 for the commonest kind of its length)."""
+        state = self.start
+        for position, char in enumerate(text):
+            if not state:
+                return 0.0
+            state = self.step(state, position, self.alphabet.index(char))
+        return math.log(_kind_weight(state) / _kind_weight(self.start)) if state else 0.0
 
     def columns(self, text: str) -> list[tuple[int, ...]]:
         """Per character of `text`, the alphabet indices whose probability it takes."""
@@ -166,10 +208,16 @@ def _emit(row: list[float], columns: tuple[int, ...]) -> float:
     return total
 
 
+def log_prior(alphabet: str, text: str) -> float:
+    """Log of the kind prior of a grammar-valid `text` (`KIND_PRIOR`)."""
+    return grammar(alphabet, len(text)).log_prior(text)
+
+
 def beam_search(
     probs: FloatArray, alphabet: str, *, length: int, beam: int = 8
 ) -> tuple[str, float] | None:
-    """The most likely grammar-valid text of `length` characters and its log probability.
+    """The grammar-valid text of `length` characters with the best score (probability × kind
+    prior) and its log probability (without the prior).
 
     `probs` is `(T, 1 + K)`: column 0 the blank, then one column per `alphabet` character.
     Plain Python floats: for ~20-40 frames and a beam of 8 they beat numpy's call overhead.
@@ -233,12 +281,15 @@ def _beam_search(
             need = length - position - 1  # characters still needed after an extension
             if need < 0 or need > left:
                 continue
-            for k, columns in _extensions(row, order, automaton.folds(state, position)):
+            folds = automaton.folds(state, position)
+            for k, columns in _extensions(row, order, folds):
                 key = (*prefix, k)
                 ext = nxt.get(key)
                 if ext is None:
                     ext = nxt[key] = [0.0, 0.0, automaton.step(state, position, k), columns]
-                ext[1] += (pb if prefix and prefix[-1] == k else total) * _emit(row, columns)
+                # every alignment enters this character once: the kind prior it settles, here
+                gain = folds.weights.get(k, 1.0)
+                ext[1] += (pb if prefix and prefix[-1] == k else total) * _emit(row, columns) * gain
         ranked = sorted(
             ((p, s) for p, s in nxt.items() if length - len(p) <= left),
             key=lambda item: item[1][0] + item[1][1],
@@ -253,7 +304,8 @@ def _beam_search(
     if not done:
         return None
     indices, (pb, pnb, _, _) = max(done, key=lambda item: item[1][0] + item[1][1])
-    return "".join(alphabet[i] for i in indices), math.log(pb + pnb) + log_scale
+    text = "".join(alphabet[i] for i in indices)
+    return text, math.log(pb + pnb) + log_scale - automaton.log_prior(text)
 
 
 def _extensions(
@@ -261,7 +313,7 @@ def _extensions(
 ) -> list[tuple[int, tuple[int, ...]]]:
     """The few most likely allowed characters of a frame (at least one, when any is allowed),
     a forbidden character standing for its allowed look-alike, with their columns."""
-    allowed, columns, redirect = folds
+    allowed, columns, redirect, _ = folds
     picked: list[int] = []
     for k in order:
         target = k if k in allowed else redirect.get(k)
@@ -370,17 +422,17 @@ def decode(
     lengths: tuple[int, ...] = (LENGTH_ORDINARY, LENGTH_NEV),
     with_confidences: bool = True,
 ) -> list[Reading]:
-    """The best grammar-valid reading of each length, most likely first.
+    """The best grammar-valid reading of each length, best `score` first.
 
-    When the best path is a valid plate whose probability exceeds ½, no other text of any
-    length can be likelier, so it is taken without a beam search for its length (the common
-    case of a clear plate).
+    When the best path is a valid plate of the commonest kind whose probability exceeds ½, no
+    other text of any length can score higher (priors are at most 1), so it is taken without a
+    beam search for its length (the common case of a clear plate).
     """
     found: dict[int, tuple[str, float]] = {}
     greedy = best_path(probs, alphabet)
     if greedy is not None and len(greedy) in lengths:
         log_prob = ctc_log_prob(probs, alphabet, greedy)
-        if log_prob > _MORE_LIKELY_THAN_THE_REST:
+        if log_prob + log_prior(alphabet, greedy) > _MORE_LIKELY_THAN_THE_REST:
             found[len(greedy)] = (greedy, log_prob)
     for length in lengths:
         if length not in found:
@@ -388,10 +440,15 @@ def decode(
             if best is not None:
                 found[length] = best
     readings = [
-        Reading(text, log_prob, char_confidences(probs, alphabet, text) if with_confidences else ())
+        Reading(
+            text,
+            log_prob,
+            char_confidences(probs, alphabet, text) if with_confidences else (),
+            log_prior(alphabet, text),
+        )
         for text, log_prob in found.values()
     ]
-    return sorted(readings, key=lambda r: r.log_prob, reverse=True)
+    return sorted(readings, key=lambda r: r.score, reverse=True)
 
 
 def ctc_log_prob(probs: FloatArray, alphabet: str, text: str) -> float:
