@@ -63,6 +63,23 @@ def test_low_confidence_asks_for_review(officer_a: Officer, api_client: ApiClien
     assert body["candidates"][0]["needs_review"] is True
 
 
+def test_names_the_characters_to_check(officer_a: Officer, api_client: ApiClient) -> None:
+    weak = (0.99, 0.98, 0.97, 0.42, 0.99, 0.31, 0.96)
+    stub = StubRecognizer("京B12345", confidence=0.6, char_confidences=weak)
+    with selectors.use_recognizer(stub):
+        body = api_client(officer_a).post(URL, _photo()).json()
+    assert body["char_confidences"] == pytest.approx(list(weak))
+    assert body["unsure_positions"] == [3, 5]
+    assert body["candidates"][0]["unsure_positions"] == [3, 5]
+    assert body["needs_review"] is True
+    with selectors.use_recognizer(StubRecognizer("京B12345", confidence=0.97)):
+        clear = api_client(officer_a).post(URL, _photo()).json()
+    assert clear["unsure_positions"] == []
+    with selectors.use_recognizer(StubRecognizer(None)):
+        none = api_client(officer_a).post(URL, _photo()).json()
+    assert (none["char_confidences"], none["unsure_positions"]) == ([], [])
+
+
 def test_needs_authentication() -> None:
     with selectors.use_recognizer(StubRecognizer()):
         resp = Client().post(URL, _photo())

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, Route, expect
 
 from smartduty.demo.data import demo_vehicles
 from tests.e2e.conftest import MOVE_WINDOW_S, PASSWORD, Product, scene_photo
@@ -127,6 +128,40 @@ def test_report_sms_recheck_notice_close(
     for label in ("已上报", "待挪车", "待复查", "已贴单", "已办结"):
         expect(timeline).to_contain_text(label)
     page.screenshot(path=screenshots / "officer-7-closed.png", full_page=True)
+
+
+def test_an_unsure_reading_marks_the_characters_to_check(
+    page: Page, e2e: Product, tmp_path: Path, screenshots: Path
+) -> None:
+    plate = _plates()[5]
+    photo = scene_photo(tmp_path / "scene.jpg", plate)
+    # the reader's answer for a hard photo: two characters below 0.5 (the server reads the
+    # clear rendered photo itself on upload, to the same plate, so the marks stay)
+    reading = {
+        "plate": plate,
+        "confidence": 0.55,
+        "color": "blue",
+        "needs_review": True,
+        "char_confidences": [0.99, 0.99, 0.99, 0.42, 0.99, 0.31, 0.99],
+        "unsure_positions": [3, 5],
+    }
+
+    def hard_photo(route: Route) -> None:
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(reading))
+
+    page.route("**/api/v1/plates/read", hard_photo)
+    _login(page, e2e)
+    with page.expect_file_chooser() as chooser:
+        page.get_by_test_id("report-button").click()
+    chooser.value.set_files(str(photo))
+    expect(page.get_by_test_id("confirm-plate")).to_be_visible(timeout=15_000)
+    expect(page.get_by_test_id("plate-reading")).to_have_text(f"{plate[:2]}·{plate[2:]}")
+    expect(page.get_by_test_id("unsure-char")).to_have_text([plate[3], plate[5]])
+    expect(page.get_by_test_id("unsure-hint")).to_have_text("请重点核对黄色标出的第 4、6 位")
+    page.screenshot(path=screenshots / "officer-3b-unsure-characters.png")
+    # the officer checks and confirms: the case goes on as usual
+    page.get_by_test_id("confirm-plate").click()
+    expect(page.get_by_test_id("sms-state")).to_have_attribute("data-state", "sent", timeout=15_000)
 
 
 def test_offline_report_is_kept_and_sent_once(

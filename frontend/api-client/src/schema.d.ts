@@ -1324,6 +1324,11 @@ export interface components {
              * @description 车牌号（已规范化，符合 GA 36-2018）
              */
             plate: string;
+            /**
+             * Unsure Positions
+             * @description 置信度低于 0.5 的字符位置（从 0 起），提示民警重点核对
+             */
+            unsure_positions: number[];
         };
         /**
          * PlateIn
@@ -1349,6 +1354,11 @@ export interface components {
             box: number[] | null;
             /** Candidates */
             candidates: components["schemas"]["PlateCandidateOut"][];
+            /**
+             * Char Confidences
+             * @description 目标车牌的逐字置信度
+             */
+            char_confidences: number[];
             /** Color */
             color: string | null;
             /** Color Label */
@@ -1376,6 +1386,11 @@ export interface components {
              * @description 最可能的目标车牌；无车牌时为 null
              */
             plate: string | null;
+            /**
+             * Unsure Positions
+             * @description 目标车牌中置信度低于 0.5 的字符位置（从 0 起），提示民警重点核对
+             */
+            unsure_positions: number[];
         };
         /**
          * PlateValidateIn

@@ -71,6 +71,8 @@ export interface Reading {
   color?: string | null;
   /** low confidence: the officer should look twice */
   needsReview?: boolean;
+  /** 0-based positions of the characters read with low confidence (the ones to check) */
+  unsure?: number[];
 }
 
 const RECOGNIZER_OFF = "smartduty.recognizer.off";
@@ -88,7 +90,11 @@ export async function readPlate(photo: Blob): Promise<Reading | null> {
     const plate = data?.plate ? String(data.plate) : "";
     const conf = typeof data?.confidence === "number" ? data.confidence : null;
     const color = typeof data?.color === "string" ? data.color : null;
-    return plate && plate !== "null" ? { plate, confidence: conf, color, needsReview: data?.needs_review === true } : null;
+    const positions = Array.isArray(data?.unsure_positions) ? data.unsure_positions : [];
+    const unsure = positions.filter((i): i is number => typeof i === "number");
+    return plate && plate !== "null"
+      ? { plate, confidence: conf, color, needsReview: data?.needs_review === true, unsure }
+      : null;
   } catch (err) {
     if (err instanceof ApiError && [404, 405, 501].includes(err.status)) {
       sessionStorage.setItem(RECOGNIZER_OFF, "1");

@@ -20,6 +20,7 @@ def _candidate(c: PlateCandidate) -> PlateCandidateOut:
         plate=c.text,
         confidence=c.confidence,
         char_confidences=list(c.char_confidences),
+        unsure_positions=list(c.unsure_positions),
         color=c.color.value,
         color_label=str(PlateColor(c.color).label),
         box=list(c.box),
@@ -33,6 +34,8 @@ def _reading(result: Recognition) -> PlateReadingOut:
     return PlateReadingOut(
         plate=best.text if best else None,
         confidence=best.confidence if best else 0.0,
+        char_confidences=list(best.char_confidences) if best else [],
+        unsure_positions=list(best.unsure_positions) if best else [],
         color=best.color.value if best else None,
         color_label=str(PlateColor(best.color).label) if best else None,
         box=list(best.box) if best else None,

@@ -49,6 +49,12 @@ class PlateCandidate:
     double_layer: bool = False
 
     @property
+    def unsure_positions(self) -> tuple[int, ...]:
+        """Indexes (0-based) of the characters read below `CHAR_REVIEW_THRESHOLD`: the ones
+        the officer should look at."""
+        return tuple(i for i, p in enumerate(self.char_confidences) if p < CHAR_REVIEW_THRESHOLD)
+
+    @property
     def needs_review(self) -> bool:
         """Whether an officer should confirm or correct this reading."""
         return self.confidence < REVIEW_THRESHOLD or (

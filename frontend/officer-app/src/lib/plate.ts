@@ -38,3 +38,35 @@ export function displayPlate(plate: string): string {
   const p = normalizePlate(plate);
   return p.length > 2 ? `${p.slice(0, 2)}·${p.slice(2)}` : p;
 }
+
+/** One character of a displayed plate: the separator dot, or a plate character and whether the
+ * recogniser was unsure of it. */
+export interface PlateGlyph {
+  ch: string;
+  unsure: boolean;
+  separator: boolean;
+}
+
+/**
+ * `displayPlate` split into glyphs, marking the characters at `unsure` (0-based positions in
+ * the normalised plate, as `unsure_positions` of `POST /plates/read`) so the officer checks them.
+ */
+export function plateGlyphs(plate: string, unsure: readonly number[] = []): PlateGlyph[] {
+  const p = normalizePlate(plate);
+  const marked = new Set(unsure);
+  const glyphs: PlateGlyph[] = [];
+  Array.from(p).forEach((ch, i) => {
+    if (i === 2) glyphs.push({ ch: "·", unsure: false, separator: true });
+    glyphs.push({ ch, unsure: marked.has(i), separator: false });
+  });
+  return glyphs;
+}
+
+/** 1-based positions for the officer ("4、6"), in plate order, without repeats. */
+export function unsureList(unsure: readonly number[], length: number, separator = "、"): string {
+  return [...new Set(unsure)]
+    .filter((i) => Number.isInteger(i) && i >= 0 && i < length)
+    .sort((a, b) => a - b)
+    .map((i) => String(i + 1))
+    .join(separator);
+}

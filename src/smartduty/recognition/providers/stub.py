@@ -27,8 +27,13 @@ class StubRecognizer:
         confidence: float = 0.99,
         color: PlateColor = PlateColor.BLUE,
         box: tuple[int, int, int, int] = (100, 200, 340, 280),
+        char_confidences: tuple[float, ...] | None = None,
     ) -> None:
+        """`char_confidences`: per character (default: `confidence` for every one)."""
         self.plate = normalize_plate(plate) if plate else None
+        if self.plate and char_confidences is not None and len(char_confidences) != len(self.plate):
+            raise ValueError("char_confidences needs one value per plate character")
+        self.char_confidences = char_confidences
         self.confidence = confidence
         self.color = color
         self.box = box
@@ -45,7 +50,7 @@ class StubRecognizer:
         candidate = PlateCandidate(
             text=self.plate,
             confidence=self.confidence,
-            char_confidences=tuple(self.confidence for _ in self.plate),
+            char_confidences=self.char_confidences or tuple(self.confidence for _ in self.plate),
             color=self.color,
             corners=((x1, y1), (x2, y1), (x2, y2), (x1, y2)),
             box=self.box,

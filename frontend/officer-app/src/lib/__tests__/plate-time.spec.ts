@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { displayPlate, looksComplete, normalizePlate, provinceOf, splitPlate } from "../plate";
+import { displayPlate, looksComplete, normalizePlate, plateGlyphs, provinceOf, splitPlate, unsureList } from "../plate";
 import { formatCountdown, formatTime, secondsUntil } from "../time";
 
 describe("plates", () => {
@@ -18,6 +18,18 @@ describe("plates", () => {
     expect(looksComplete("鲁P1234")).toBe(false);
     expect(looksComplete("鲁")).toBe(false);
     expect(displayPlate("鲁PA12345")).toBe("鲁P·A12345");
+  });
+
+  it("marks the characters the recogniser was unsure of, around the dot", () => {
+    const glyphs = plateGlyphs("京B12345", [3, 5]);
+    expect(glyphs.map((g) => g.ch).join("")).toBe(displayPlate("京B12345"));
+    expect(glyphs.filter((g) => g.unsure).map((g) => g.ch)).toEqual(["2", "4"]);
+    expect(glyphs[2]).toEqual({ ch: "·", unsure: false, separator: true });
+    expect(plateGlyphs("京B12345").some((g) => g.unsure)).toBe(false);
+    expect(plateGlyphs("粤BD12345", [0]).filter((g) => g.unsure).map((g) => g.ch)).toEqual(["粤"]);
+    expect(unsureList([5, 3, 3, 9, -1], 7)).toBe("4、6");
+    expect(unsureList([], 7)).toBe("");
+    expect(unsureList([6, 0], 7, ", ")).toBe("1, 7");
   });
 });
 
