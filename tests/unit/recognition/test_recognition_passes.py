@@ -21,7 +21,13 @@ import numpy.typing as npt
 import pytest
 
 from smartduty.recognition.engine import EngineConfig, PlateEngine
-from smartduty.recognition.engine.color import ColorGuess, hsv_guess, looks_black, resolve
+from smartduty.recognition.engine.color import (
+    ColorGuess,
+    bright_strokes,
+    hsv_guess,
+    looks_black,
+    resolve,
+)
 from smartduty.recognition.engine.detector import Detection, letterbox
 from smartduty.recognition.engine.images import decode_photo
 from smartduty.recognition.engine.reader import PLATE_ALPHABET
@@ -268,3 +274,24 @@ def test_a_seven_character_plate_the_classifier_called_green_gets_its_colour_fro
     crop = cv2.resize(plate, (190, 48), interpolation=cv2.INTER_AREA)
     says_green = ColorGuess(blue=0.0001, green=0.9997, yellow=0.0002)
     assert resolve("鲁PA1234", says_green, crop) == expected
+
+
+@pytest.mark.parametrize(
+    ("color", "expected"),
+    [("blue", PlateColor.BLUE), ("yellow", PlateColor.YELLOW), ("black", PlateColor.BLUE)],
+)
+def test_a_blue_plate_under_green_night_light_is_not_called_yellow(
+    font_available: None, color: str, expected: PlateColor
+) -> None:
+    plate = np.ascontiguousarray(np.asarray(render_plate("川AZ408T", color))[:, :, ::-1])
+    crop = cv2.resize(plate, (190, 48), interpolation=cv2.INTER_AREA)
+    # a dim, green-tinted street lamp: every plate looks yellow-green to the classifier (a
+    # black plate's tinted characters are no longer grey enough to call it black: blue, then)
+    night = np.clip(crop.astype(np.float32) * np.array([0.25, 0.55, 0.3]), 0, 255)
+    night_crop = night.astype(np.uint8)
+    says_yellow = ColorGuess(blue=0.02, green=0.03, yellow=0.95)
+    assert bright_strokes(night_crop) == (color in ("blue", "black"))
+    assert resolve("川AZ408T", says_yellow, night_crop) == expected
+    assert resolve("川AZ408T", says_yellow) == PlateColor.YELLOW  # no crop: the classifier
+    flat = np.full((48, 190, 3), 90, dtype=np.uint8)
+    assert not bright_strokes(flat)
