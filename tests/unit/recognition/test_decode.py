@@ -62,6 +62,25 @@ def test_letter_second_digit_elsewhere_d_and_0() -> None:
     assert decode(frames(spec), A)[0].text == "京D12345"
 
 
+@pytest.mark.parametrize(
+    ("q", "d", "expected"), [(0.02, 0.01, "皖QA2825"), (0.01, 0.02, "皖DA2825")]
+)
+def test_a_round_authority_letter_is_shared_by_the_readers_own_q_and_d(
+    q: float, d: float, expected: str
+) -> None:
+    # a blurred 皖Q: the reader sees a round glyph, mostly "0" (forbidden there), some "O" (a
+    # rare, allowed letter); its own Q and D decide where the 0 goes
+    spec = [{"皖": 0.95}, {"0": 0.8, "O": 0.15, "Q": q, "D": d}, *sure("A2825")]
+    probs = frames(spec)
+    best = decode(probs, A)[0]
+    assert best.text == expected
+    share = 0.8 * max(q, d) / (q + d) + max(q, d)
+    assert best.char_confidences[1] == pytest.approx(share, abs=1e-3)
+    text, log_prob = beam_search(probs, A, length=7) or ("", 0.0)
+    assert text == expected
+    assert log_prob == pytest.approx(ctc_log_prob(probs, A, expected), abs=1e-3)
+
+
 def test_province_comes_first_even_when_a_letter_looks_likelier() -> None:
     spec = [{"A": 0.5, "皖": 0.4}, *sure("A12345")]
     assert decode(frames(spec), A)[0].text == "皖A12345"

@@ -65,7 +65,9 @@ serial has no I or O (GA 36 left them out because they look like 1 and 0), the a
 letter no digit, new-energy positions only digits or only D/F-type letters. Where exactly one
 of its look-alikes is allowed, the reader's probability for a forbidden character goes to that
 one, both in the beam search and in the scores, instead of being lost. Where several are (a 0
-as the authority letter: D or Q?), nothing is folded and the reader's own letters decide."""
+as the authority letter: D or Q?), it is shared between them frame by frame in proportion to the
+reader's own probabilities for them (`shared_rows`): a round glyph the reader finds more Q-like
+than D-like counts mostly for Q."""
 
 KIND_PRIOR: Final[Mapping[PlateKind, float]] = {PlateKind.NEV_LARGE: 0.1}
 """Prior weight of a plate kind against the likeliest kind of its length (others weigh 1).
@@ -132,6 +134,7 @@ class _Grammar:
         )
         self._next: dict[tuple[frozenset[PlateKind], int], frozenset[PlateKind]] = {}
         self._folds: dict[tuple[frozenset[PlateKind], int], _Folds] = {}
+        self._shares: dict[int, dict[int, tuple[int, ...]]] = {}
 
     def allowed(self, state: frozenset[PlateKind], position: int) -> frozenset[int]:
         """Alphabet indices allowed at `position` in `state`."""
@@ -172,6 +175,23 @@ class _Grammar:
             self._next[key] = found
         return found
 
+    def shares(self, position: int) -> dict[int, tuple[int, ...]]:
+        """Forbidden characters at `position` with several allowed look-alikes there (any
+        kind of this length): source index -> the look-alikes' indices."""
+        found = self._shares.get(position)
+        if found is None:
+            chars = frozenset().union(*(TEMPLATES[k][position] for k in self.start))
+            found = {}
+            for source, targets in LOOK_ALIKES.items():
+                index = self.alphabet.find(source)
+                fits = [
+                    self.alphabet.index(t) for t in targets if t in chars and t in self.alphabet
+                ]
+                if index >= 0 and source not in chars and len(fits) > 1:
+                    found[index] = tuple(fits)
+            self._shares[position] = found
+        return found
+
     def log_prior(self, text: str) -> float:
         """Log of the kind prior of `text` (0 for the commonest kind of its length)."""
         state = self.start
@@ -197,6 +217,26 @@ class _Grammar:
 def grammar(alphabet: str, length: int) -> _Grammar:
     """The shared automaton for an alphabet and plate length."""
     return _Grammar(alphabet, length)
+
+
+def shared_rows(probs: FloatArray, automaton: _Grammar) -> list[npt.NDArray[np.float64] | None]:
+    """Per position, the character columns (`probs[:, 1:]`) with the shared look-alikes folded
+    in (`_Grammar.shares`), or None where nothing is shared."""
+    chars = probs[:, 1:].astype(np.float64)
+    out: list[npt.NDArray[np.float64] | None] = []
+    for position in range(automaton.length):
+        shares = automaton.shares(position)
+        if not shares:
+            out.append(None)
+            continue
+        rows = chars.copy()
+        for source, group in shares.items():
+            mine = chars[:, list(group)] + 1e-9
+            rows[:, list(group)] += (
+                chars[:, source : source + 1] * mine / mine.sum(axis=1, keepdims=True)
+            )
+        out.append(rows)
+    return out
 
 
 def _emit(row: list[float], columns: tuple[int, ...]) -> float:
@@ -239,6 +279,10 @@ def _beam_search(
         return None
     automaton = grammar(alphabet, length)
     rows: list[list[float]] = probs[:, 1:].astype(np.float64).tolist()
+    # per position, its own rows where a forbidden look-alike is shared out (else the common)
+    alt: list[list[list[float]] | None] = [
+        None if shared is None else shared.tolist() for shared in shared_rows(probs, automaton)
+    ]
     blanks: list[float] = probs[:, 0].astype(np.float64).tolist()
     orders: list[list[int]] = np.argsort(-probs[:, 1:], axis=1)[:, :_SCAN].tolist()
     # frames after each one that can still emit a character: a prefix that needs more is dead
@@ -255,7 +299,7 @@ def _beam_search(
             moved = {
                 p: (
                     (b + n) * blank,
-                    n * _emit(row, last) if p else 0.0,
+                    n * _emit(_row(alt, len(p) - 1, t, row), last) if p else 0.0,
                     state,
                     last,
                 )
@@ -275,21 +319,24 @@ def _beam_search(
             if slot is None:
                 slot = nxt[prefix] = [0.0, 0.0, state, last]
             slot[0] += total * blank
-            if prefix:
-                slot[1] += pnb * _emit(row, last)
             position = len(prefix)
+            if prefix:
+                slot[1] += pnb * _emit(_row(alt, position - 1, t, row), last)
             need = length - position - 1  # characters still needed after an extension
             if need < 0 or need > left:
                 continue
             folds = automaton.folds(state, position)
-            for k, columns in _extensions(row, order, folds):
+            here = _row(alt, position, t, row)
+            for k, columns in _extensions(here, order, folds):
                 key = (*prefix, k)
                 ext = nxt.get(key)
                 if ext is None:
                     ext = nxt[key] = [0.0, 0.0, automaton.step(state, position, k), columns]
                 # every alignment enters this character once: the kind prior it settles, here
                 gain = folds.weights.get(k, 1.0)
-                ext[1] += (pb if prefix and prefix[-1] == k else total) * _emit(row, columns) * gain
+                ext[1] += (
+                    (pb if prefix and prefix[-1] == k else total) * _emit(here, columns) * gain
+                )
         ranked = sorted(
             ((p, s) for p, s in nxt.items() if length - len(p) <= left),
             key=lambda item: item[1][0] + item[1][1],
@@ -306,6 +353,14 @@ def _beam_search(
     indices, (pb, pnb, _, _) = max(done, key=lambda item: item[1][0] + item[1][1])
     text = "".join(alphabet[i] for i in indices)
     return text, math.log(pb + pnb) + log_scale - automaton.log_prior(text)
+
+
+def _row(
+    alt: list[list[list[float]] | None], position: int, t: int, row: list[float]
+) -> list[float]:
+    """Frame `t`'s character row as seen at `position` (its shared rows, if it has any)."""
+    rows = alt[position]
+    return row if rows is None else rows[t]
 
 
 def _extensions(
@@ -335,7 +390,13 @@ def _lattice(probs: FloatArray, alphabet: str, text: str) -> npt.NDArray[np.floa
     steps = probs.shape[0]
     emit = np.empty((steps, 2 * len(text) + 1), dtype=np.float64)
     emit[:, 0::2] = probs[:, :1]
-    for i, columns in enumerate(grammar(alphabet, len(text)).columns(text)):
+    automaton = grammar(alphabet, len(text))
+    shared = shared_rows(probs, automaton)
+    for i, columns in enumerate(automaton.columns(text)):
+        rows = shared[i]
+        if rows is not None:
+            emit[:, 2 * i + 1] = rows[:, list(columns)].sum(axis=1)
+            continue
         picked = probs[:, [1 + k for k in columns]]
         emit[:, 2 * i + 1] = picked.sum(axis=1) if len(columns) > 1 else picked[:, 0]
     return emit
