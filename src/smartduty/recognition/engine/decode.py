@@ -44,6 +44,9 @@ _QUIET = 0.999
 """A frame at least this surely blank only carries the beams forward."""
 _MORE_LIKELY_THAN_THE_REST = math.log(0.5)
 """A text above this log probability is likelier than all other texts together."""
+_SHARE_FLOOR = 1e-9
+"""Added to each look-alike's probability before sharing: equal shares when the reader gives
+them all (almost) nothing."""
 
 LOOK_ALIKES: Final[Mapping[str, str]] = {
     "O": "0",
@@ -231,7 +234,7 @@ def shared_rows(probs: FloatArray, automaton: _Grammar) -> list[npt.NDArray[np.f
             continue
         rows = chars.copy()
         for source, group in shares.items():
-            mine = chars[:, list(group)] + 1e-9
+            mine = chars[:, list(group)] + _SHARE_FLOOR
             rows[:, list(group)] += (
                 chars[:, source : source + 1] * mine / mine.sum(axis=1, keepdims=True)
             )
@@ -391,14 +394,14 @@ def _lattice(probs: FloatArray, alphabet: str, text: str) -> npt.NDArray[np.floa
     emit = np.empty((steps, 2 * len(text) + 1), dtype=np.float64)
     emit[:, 0::2] = probs[:, :1]
     automaton = grammar(alphabet, len(text))
-    shared = shared_rows(probs, automaton)
     for i, columns in enumerate(automaton.columns(text)):
-        rows = shared[i]
-        if rows is not None:
-            emit[:, 2 * i + 1] = rows[:, list(columns)].sum(axis=1)
-            continue
         picked = probs[:, [1 + k for k in columns]]
         emit[:, 2 * i + 1] = picked.sum(axis=1) if len(columns) > 1 else picked[:, 0]
+        for source, group in automaton.shares(i).items():
+            if columns[0] in group:  # this character takes its share of a look-alike
+                mine = probs[:, [1 + k for k in group]].astype(np.float64) + _SHARE_FLOOR
+                part = mine[:, group.index(columns[0])] / mine.sum(axis=1)
+                emit[:, 2 * i + 1] += probs[:, 1 + source] * part
     return emit
 
 
