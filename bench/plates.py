@@ -255,13 +255,19 @@ def groups(samples: list[Sample]) -> dict[str, list[Sample]]:
 def print_run(run: Run, by_group: dict[str, list[Sample]]) -> None:
     """One table per system."""
     print(f"\n== {run.name}" + (f": {run.note}" if run.note else ""))
-    print(f"{'group':40} {'n':>4} {'exact':>7} {'chars':>7} {'detect':>7} {'median':>8} {'p95':>8}")
+    timed = any(o.model_ms is not None for o in run.outcomes.values())
+    head = f"{'group':40} {'n':>4} {'exact':>7} {'chars':>7} {'detect':>7} {'median':>8} {'p95':>8}"
+    print(head + (f" {'model':>8} {'ratio':>6}" if timed else ""))
     for name, members in by_group.items():
         f = figures(run, members)
-        print(
+        line = (
             f"{name[:40]:40} {f['n']:>4} {f['exact']:>7.1%} {f['chars']:>7.1%} "
             f"{f['detect']:>7.1%} {f['median_ms']:>6.1f}ms {f['p95_ms']:>6.1f}ms"
         )
+        if timed:  # median time inside the models, and median pipeline / median model
+            ratio = f["median_ms"] / f["model_ms"] if f["model_ms"] else float("nan")
+            line += f" {f['model_ms']:>6.1f}ms {ratio:>6.2f}"
+        print(line)
     print(f"peak memory: {run.peak_rss_kb / 1024:.0f} MiB")
     errors = sum(o.error for o in run.outcomes.values())
     if errors:
