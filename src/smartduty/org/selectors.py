@@ -23,9 +23,12 @@ def find_officer_for_user(*, user_id: int) -> Officer | None:
 
 
 def find_live_token(*, digest: str, now: datetime) -> ApiToken | None:
-    """An unrevoked, unexpired token by digest."""
+    """An unrevoked, unexpired token by digest, with its user and the user's officer record
+    (unit, district, agency) loaded in the same query: every app request needs them."""
     return (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related(
+            "user", "user__officer__unit__district", "user__officer__unit__agency"
+        )
         .filter(digest=digest, revoked_at__isnull=True, expires_at__gt=now)
         .first()
     )

@@ -137,13 +137,25 @@ def principal_for_user(user: AbstractBaseUser | AnonymousUser | None) -> Princip
     return principal_and_officer_for_user(user)[0]
 
 
+def _loaded_officer(user: AbstractBaseUser) -> tuple[bool, Officer | None]:
+    """Whether a query already loaded the user's officer record (`find_live_token` does, with
+    unit and district), and that record (None: loaded, and there is none)."""
+    related = getattr(getattr(type(user), "officer", None), "related", None)
+    if related is None or not related.is_cached(user):
+        return False, None
+    found: Officer | None = related.get_cached_value(user)
+    return True, found
+
+
 def principal_and_officer_for_user(
     user: AbstractBaseUser | AnonymousUser | None,
 ) -> tuple[Principal, Officer | None]:
     """The user's `Principal` and officer record (unit, district and user loaded), in one go."""
     if user is None or not user.is_authenticated:
         return ANONYMOUS, None
-    officer = selectors.find_officer_for_user(user_id=user.pk)
+    loaded, officer = _loaded_officer(user)
+    if not loaded:
+        officer = selectors.find_officer_for_user(user_id=user.pk)
     if officer is not None:
         officer.user = user  # type: ignore[assignment]  # the same account, already loaded
     is_global = bool(getattr(user, "is_superuser", False))
