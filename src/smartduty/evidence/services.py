@@ -148,8 +148,10 @@ def prepare_photo(
     if fmt is None:
         raise ValidationFailed(imaging.UNSUPPORTED_FORMAT)
     max_side = settings.EVIDENCE_DISPLAY_MAX_SIDE
+    # a JPEG is decoded at the DCT scale that still covers the display copy (see FIT_SLACK)
+    draft_side = math.ceil(max_side * watermark.FIT_SLACK)
     with imaging.open_image(
-        content, fmt, max_pixels=settings.EVIDENCE_MAX_PIXELS, draft_side=max_side
+        content, fmt, max_pixels=settings.EVIDENCE_MAX_PIXELS, draft_side=draft_side
     ) as opened:
         facts = imaging.read_capture_facts(opened.image)
         lat, lon = (facts.lat, facts.lon) if facts.lat is not None else (client_lat, client_lon)

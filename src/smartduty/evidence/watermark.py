@@ -16,6 +16,11 @@ from typing import Final
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 JPEG_QUALITY: Final = 85
+FIT_SLACK: Final = 0.75
+"""A display copy's longer side is `max_side`, or as little as this share of it where a
+whole-number reduction (JPEG DCT scaling, or k×k averaging) gets there without resampling:
+with the 2048 px default, 1536-2048 px. Resampling a phone photo with Pillow's Lanczos filter
+takes 115-145 ms on one core of the 2-core machine; halving it takes a few."""
 THUMBNAIL_QUALITY: Final = 75
 _BAR_ALPHA: Final = 150
 _ELLIPSIS: Final = "…"
@@ -75,13 +80,25 @@ def draw_watermark(img: Image.Image, *, lines: Sequence[str], font_path: str) ->
 
 
 def _downscaled(img: Image.Image, max_side: int) -> Image.Image:
-    """A copy no larger than `max_side`, keeping the EXIF orientation tag for later."""
+    """A copy no larger than `max_side`, keeping the EXIF orientation tag for later.
+
+    Where a whole-number reduction (each output pixel the mean of k×k input pixels) lands at
+    `FIT_SLACK` of `max_side` or more, it is taken instead of resampling: a 12-megapixel photo
+    becomes 2000 px wide instead of being resampled to 2048 px, in a small part of the time.
+    """
     if img.mode not in _RESIZABLE_MODES:
         img = to_rgb(img)
     width, height = img.size
-    scale = max_side / max(width, height)
-    if scale >= 1:
+    longest = max(width, height)
+    if longest <= max_side:
         return img.copy()
+    factor = int(longest // (max_side * FIT_SLACK))
+    if factor >= 2:
+        img = img.reduce(factor)
+        width, height = img.size
+        if max(width, height) <= max_side:
+            return img
+    scale = max_side / max(width, height)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 

@@ -278,7 +278,8 @@ def test_reupload_after_orphan_with_same_name(officer_a: Officer, media: Path) -
 def test_big_image_display_is_bounded(officer_a: Officer) -> None:
     photo = make_photo(officer_a, data=image_bytes(size=(4000, 3000), noise=True))
     display = Image.open(io.BytesIO(services.open_display(photo=photo)))
-    assert max(display.size) == 2048
+    # decoded at ½ scale (2000 px ≥ ¾ of the 2048 px display side): no resampling needed
+    assert display.size == (2000, 1500)
     assert (photo.blob.width, photo.blob.height) == (4000, 3000)
 
 

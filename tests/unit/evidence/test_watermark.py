@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageFont
 
 from smartduty.evidence import watermark
@@ -77,9 +78,39 @@ def test_thumbnail_is_small() -> None:
 def test_big_rotated_and_palette_images() -> None:
     big = _open(image_bytes(size=(4000, 1000), exif=camera_exif(orientation=8)))
     display = _open(watermark.render_display_copy(big, lines=LINES, max_side=2048, font_path=FONT))
-    assert display.size == (512, 2048)
+    assert display.size == (500, 2000)  # halved by 2×2 averaging (≥ ¾ of 2048), then turned
     palette = Image.new("RGB", (300, 200), (10, 200, 10)).convert("P")
     display = _open(
         watermark.render_display_copy(palette, lines=LINES, max_side=100, font_path=FONT)
     )
-    assert display.size == (100, 67)
+    assert display.size == (75, 50)  # 4×4 averaging: 75 px is ¾ of the 100 px asked for
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ((4000, 3000), (2000, 1500)),  # 12 MP phone photo: 2×2 averaging, no resampling
+        ((6000, 4500), (2000, 1500)),  # 27 MP: 3×3
+        ((3264, 2448), (1632, 1224)),  # 8 MP: halved (1632 px ≥ ¾ of 2048)
+        ((2600, 1950), (2048, 1536)),  # a halving would leave 1300 px (< ¾): resampled
+        ((2100, 1000), (2048, 975)),
+    ],
+)
+def test_large_photos_reduce_by_whole_numbers_when_that_keeps_three_quarters(
+    size: tuple[int, int], expected: tuple[int, int]
+) -> None:
+    width, height = size
+    original = Image.new("RGB", size, (250, 250, 250))
+    original.paste((200, 20, 20), (0, 0, width // 2, height // 2))  # a red top-left quarter
+    display = _open(
+        watermark.render_display_copy(original, lines=LINES, max_side=2048, font_path=FONT)
+    )
+    assert display.size == expected
+    assert max(display.size) >= watermark.FIT_SLACK * 2048
+    red = display.getpixel((expected[0] // 4, expected[1] // 4))
+    white = display.getpixel((expected[0] * 3 // 4, expected[1] // 4))
+    assert isinstance(red, tuple)
+    assert isinstance(white, tuple)
+    assert red[0] > 150  # the same picture, in the same place
+    assert red[1] < 80
+    assert min(white) > 220
