@@ -316,6 +316,8 @@ def _beam_search(
             beams = {p: (b / top, n / top, st, la) for p, (b, n, st, la) in moved.items()}
             continue
         nxt: dict[tuple[int, ...], list[Any]] = {}
+        # beams in the same grammar state at the same place extend by the same characters
+        options: dict[tuple[frozenset[PlateKind], int], list[_Option]] = {}
         for prefix, (pb, pnb, state, last) in beams.items():
             total = pb + pnb
             slot = nxt.get(prefix)
@@ -328,18 +330,16 @@ def _beam_search(
             need = length - position - 1  # characters still needed after an extension
             if need < 0 or need > left:
                 continue
-            folds = automaton.folds(state, position)
-            here = _row(alt, position, t, row)
-            for k, columns in _extensions(here, order, folds):
+            place = (state, position)
+            found = options.get(place) or options.setdefault(
+                place, _options(automaton, state, position, _row(alt, position, t, row), order)
+            )
+            for k, columns, weighted, after in found:
                 key = (*prefix, k)
                 ext = nxt.get(key)
                 if ext is None:
-                    ext = nxt[key] = [0.0, 0.0, automaton.step(state, position, k), columns]
-                # every alignment enters this character once: the kind prior it settles, here
-                gain = folds.weights.get(k, 1.0)
-                ext[1] += (
-                    (pb if prefix and prefix[-1] == k else total) * _emit(here, columns) * gain
-                )
+                    ext = nxt[key] = [0.0, 0.0, after, columns]
+                ext[1] += (pb if prefix and prefix[-1] == k else total) * weighted
         ranked = sorted(
             ((p, s) for p, s in nxt.items() if length - len(p) <= left),
             key=lambda item: item[1][0] + item[1][1],
@@ -356,6 +356,32 @@ def _beam_search(
     indices, (pb, pnb, _, _) = max(done, key=lambda item: item[1][0] + item[1][1])
     text = "".join(alphabet[i] for i in indices)
     return text, math.log(pb + pnb) + log_scale - automaton.log_prior(text)
+
+
+_Option = tuple[int, tuple[int, ...], float, frozenset[PlateKind]]
+"""An extension: character, its columns, its emission × kind-prior gain, the state after it."""
+
+
+def _options(
+    automaton: _Grammar,
+    state: frozenset[PlateKind],
+    position: int,
+    here: list[float],
+    order: list[int],
+) -> list[_Option]:
+    """The extensions of a prefix in `state` at `position` by this frame (`_extensions`), with
+    the emission already weighed by the kind prior it settles (every alignment enters a
+    character once, so the prior applies there)."""
+    folds = automaton.folds(state, position)
+    return [
+        (
+            k,
+            columns,
+            _emit(here, columns) * folds.weights.get(k, 1.0),
+            automaton.step(state, position, k),
+        )
+        for k, columns in _extensions(here, order, folds)
+    ]
 
 
 def _row(
