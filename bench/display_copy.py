@@ -75,10 +75,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    from smartduty.env import EvidenceEnv  # noqa: PLC0415
     from smartduty.evidence import watermark  # noqa: PLC0415
 
     current = watermark.FIT_SLACK
-    font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    font = EvidenceEnv().font_path  # the product's default watermark font
     print(f"display side {MAX_SIDE} px; median of {args.repeat} runs, one core")
     print(f"{'photo':>11} {'KB':>6}  {'previous rule':>24}  {'current rule':>24}  {'speed-up':>8}")
     for size in SIZES:

@@ -228,8 +228,9 @@ def figures(run: Run, samples: list[Sample]) -> dict[str, float]:
         for s, o in outs
     ]
     ms = [o.ms for _, o in outs if o and not o.error]  # times of the photos it could read
-    model = [o.model_ms for _, o in outs if o and o.model_ms is not None]
-    own = [o.ms - (o.decode_ms or 0.0) for _, o in outs if o and o.model_ms is not None]
+    timed = [o for _, o in outs if o and o.model_ms is not None]  # our engine reports these
+    model = [o.model_ms or 0.0 for o in timed]
+    own = [o.ms - (o.decode_ms or 0.0) for o in timed]
     return {
         "n": len(samples),
         "exact": sum(exact) / max(len(samples), 1),
@@ -240,12 +241,7 @@ def figures(run: Run, samples: list[Sample]) -> dict[str, float]:
         "model_ms": statistics.median(model) if model else float("nan"),
         "undecoded_ms": statistics.median(own) if own else float("nan"),
         # the same ratio over totals instead of medians (slow photos weigh in)
-        "sum_ratio": (
-            sum(o.ms for _, o in outs if o and o.model_ms)
-            / sum(o.model_ms or 0.0 for _, o in outs if o and o.model_ms)
-            if model and sum(model) > 0
-            else float("nan")
-        ),
+        "sum_ratio": sum(o.ms for o in timed) / sum(model) if sum(model) > 0 else float("nan"),
     }
 
 

@@ -222,6 +222,19 @@ def grammar(alphabet: str, length: int) -> _Grammar:
     return _Grammar(alphabet, length)
 
 
+def _shares_of(
+    chars: npt.NDArray[np.float64], source: int, group: tuple[int, ...]
+) -> npt.NDArray[np.float64]:
+    """`(T, len(group))`: the part of `source`'s probability each look-alike in `group` takes
+    per frame, in proportion to the reader's own probabilities for them (`chars`: the
+    character columns, blank excluded)."""
+    mine = chars[:, list(group)] + _SHARE_FLOOR
+    share: npt.NDArray[np.float64] = (
+        chars[:, source : source + 1] * mine / mine.sum(axis=1, keepdims=True)
+    )
+    return share
+
+
 def shared_rows(probs: FloatArray, automaton: _Grammar) -> list[npt.NDArray[np.float64] | None]:
     """Per position, the character columns (`probs[:, 1:]`) with the shared look-alikes folded
     in (`_Grammar.shares`), or None where nothing is shared."""
@@ -234,10 +247,7 @@ def shared_rows(probs: FloatArray, automaton: _Grammar) -> list[npt.NDArray[np.f
             continue
         rows = chars.copy()
         for source, group in shares.items():
-            mine = chars[:, list(group)] + _SHARE_FLOOR
-            rows[:, list(group)] += (
-                chars[:, source : source + 1] * mine / mine.sum(axis=1, keepdims=True)
-            )
+            rows[:, list(group)] += _shares_of(chars, source, group)
         out.append(rows)
     return out
 
@@ -425,9 +435,8 @@ def _lattice(probs: FloatArray, alphabet: str, text: str) -> npt.NDArray[np.floa
         emit[:, 2 * i + 1] = picked.sum(axis=1) if len(columns) > 1 else picked[:, 0]
         for source, group in automaton.shares(i).items():
             if columns[0] in group:  # this character takes its share of a look-alike
-                mine = probs[:, [1 + k for k in group]].astype(np.float64) + _SHARE_FLOOR
-                part = mine[:, group.index(columns[0])] / mine.sum(axis=1)
-                emit[:, 2 * i + 1] += probs[:, 1 + source] * part
+                chars = probs[:, 1:].astype(np.float64)
+                emit[:, 2 * i + 1] += _shares_of(chars, source, group)[:, group.index(columns[0])]
     return emit
 
 
