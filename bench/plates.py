@@ -103,6 +103,13 @@ def load_samples(data: Path, kinds: set[str]) -> list[Sample]:
     return samples
 
 
+def default_models() -> list[str]:
+    """Where the model files are looked for when `--models` is not given."""
+    return [
+        str(p) for p in (ROOT / "var" / "models", ROOT.parent / "shared" / "models" / "hyperlpr3")
+    ]
+
+
 def load_checks(path: Path | None, data: Path) -> dict[str, str]:
     """Corrected labels by photo path (empty without a file)."""
     if path is None or not path.is_file():
@@ -322,9 +329,7 @@ def main() -> None:
     samples = load_samples(args.data, set(args.kinds.split(",")))
     if args.limit:
         samples = samples[: args.limit]
-    models = args.models or [
-        str(p) for p in (ROOT / "var" / "models", ROOT.parent / "shared" / "models" / "hyperlpr3")
-    ]
+    models = args.models or default_models()
     by_group = groups(samples)
     with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as lst:
         lst.write("\n".join(s.path for s in samples))
