@@ -33,7 +33,13 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 
-from bench.plates import default_models, load_checks, load_samples, relabelled  # noqa: E402
+from bench.plates import (  # noqa: E402
+    CHECKED_LABELS,
+    default_models,
+    load_checks,
+    load_samples,
+    relabelled,
+)
 
 Image = npt.NDArray[np.uint8]
 ORIGINAL = "original"
@@ -153,14 +159,13 @@ def main() -> None:
     parser.add_argument("--kinds", default="scene,scene_overlay")
     parser.add_argument("--models", action="append", default=None)
     parser.add_argument("--only", default="", help="comma-separated degradation names")
-    checked_csv = ROOT / "bench" / "plates_checked_labels.csv"
-    parser.add_argument("--checked-labels", default=str(checked_csv))
+    parser.add_argument("--checked-labels", default=str(CHECKED_LABELS))
     parser.add_argument("--misses", action="store_true", help="list the photos lost")
     args = parser.parse_args()
     if not args.data.is_dir():
         sys.exit(f"no data folder at {args.data}")
 
-    from smartduty.recognition.engine import load_engine  # noqa: PLC0415 - after sys.path
+    from smartduty.recognition.engine import load_engine  # noqa: PLC0415 - ONNX Runtime only for a run, not for tests of the helpers
 
     cv2.setNumThreads(1)
     engine = load_engine([Path(m) for m in args.models or default_models()], threads=1)

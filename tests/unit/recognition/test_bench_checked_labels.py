@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 
 import pytest
-from bench.plates import Sample, load_checks, relabelled
+from bench.plates import CHECKED_LABELS, Sample, load_checks, relabelled
 
 from smartduty.vehicles.plates import is_valid_plate
-from tests.unit.recognition.conftest import DEV_PHOTOS, REPO
+from tests.unit.recognition.conftest import DEV_PHOTOS
 
-CHECKS = REPO / "bench" / "plates_checked_labels.csv"
+CHECKS = CHECKED_LABELS
 
 
 def _rows() -> list[dict[str, str]]:
