@@ -15,7 +15,13 @@ FRONTEND_SOURCES := $(shell find $(FRONTEND) -path $(FRONTEND)/node_modules -pru
   \( -name '*.ts' -o -name '*.vue' -o -name '*.css' -o -name '*.html' -o -name '*.js' \
   -o -name '*.json' -o -name '*.png' -o -name '*.webmanifest' \) -print 2>/dev/null)
 
-.PHONY: run test install lint pytest migrate demo models worker web clean lock frontend frontend-check api-client bench-peers
+.PHONY: run test install lint pytest migrate demo models worker web clean lock frontend frontend-check api-client bench-peers \
+  system-packages-run system-packages-test system-packages-ci
+
+## make system-packages-<group>: the Debian packages of a group (run, test, ci), installed when
+## missing and running as root; the one list lives in deploy/system-packages.sh (ADR 0008)
+system-packages-run system-packages-test system-packages-ci:
+	@bash deploy/system-packages.sh $(@:system-packages-%=%)
 
 # rapidocr_onnxruntime is installed only for the PP-OCRv4 ONNX files it ships (plate reader);
 # --no-deps because its metadata asks for the GUI opencv-python, which clashes with the headless build.
@@ -67,13 +73,14 @@ api-client: install $(NPM_STAMP)
 	  --output $(FRONTEND)/api-client/openapi.json
 	$(NPM) --prefix $(FRONTEND) run gen:api
 
-## make run: virtualenv + migrate + demo data (once) + web server and worker on SQLite
-run: frontend demo
+## make run: Debian packages + virtualenv + migrate + demo data (once) + web server and worker on SQLite
+run: system-packages-run frontend demo
+	@$(BIN)/python manage.py check --fail-level ERROR
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	@bash deploy/run-dev.sh "$(HOST)" "$(PORT)"
 
 ## make test: lint, type-check, architecture rules and the whole test suite
-test: install frontend frontend-check lint pytest
+test: system-packages-test install frontend frontend-check lint pytest
 
 lint: install
 	$(BIN)/ruff check src tests bench

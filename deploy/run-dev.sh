@@ -16,7 +16,8 @@ WEB=$!
 trap 'kill $WEB $WORKER 2>/dev/null; wait' INT TERM EXIT
 
 for _ in $(seq 1 50); do
-  if curl -fsS "http://$HOST:$PORT/healthz" >/dev/null 2>&1; then break; fi
+  if "$BIN/python" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+    "http://$HOST:$PORT/healthz" >/dev/null 2>&1; then break; fi
   sleep 0.2
 done
 "$BIN/python" manage.py demo_banner --url "http://$HOST:$PORT"

@@ -74,7 +74,11 @@ def _error(
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     extra = {"details": exc.details} if exc.details is not None else {}
-    return _error(request, exc.status, exc.code, exc.message, **extra)
+    response = _error(request, exc.status, exc.code, exc.message, **extra)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response["Retry-After"] = str(max(1, int(retry_after)))
+    return response
 
 
 @api.exception_handler(NinjaValidationError)

@@ -8,6 +8,8 @@ Variables are prefixed `SMARTDUTY_` and nest with `__`
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -134,6 +136,32 @@ class Env(BaseSettings):
     policy_defaults: PolicyDefaults = PolicyDefaults()
     web: WebEnv = WebEnv()
     worker: WorkerEnv = WorkerEnv()
+
+    def install_secret(self, name: str, configured: SecretStr, insecure: str) -> str:
+        """The configured secret, or outside prod one generated once for this install.
+
+        A secret left at its public development default is replaced by a random one kept in
+        `var_dir/<name>` (mode 0600), so no two installs share a key. Created atomically (a
+        hard link that fails if another process won), so the web and worker processes
+        started together read the same key. Prod refuses the default (`check_production`).
+        """
+        value = configured.get_secret_value()
+        if value != insecure or self.mode == "prod":
+            return value
+        path = self.var_dir / name
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            scratch = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(secrets.token_urlsafe(48) + "\n")
+            try:
+                os.link(scratch, path)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            finally:
+                scratch.unlink()
+        return path.read_text(encoding="ascii").strip()
 
     def check_production(self) -> None:
         """Refuse to start a production process on development secrets."""

@@ -6,16 +6,21 @@ from typing import Any
 
 import dj_database_url
 
-from smartduty.env import BASE_DIR, Env
+from smartduty.env import BASE_DIR, INSECURE_FIELD_KEY, INSECURE_SECRET, Env
 
 ENV = Env()
 ENV.check_production()
 ENV.var_dir.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = ENV.secret_key.get_secret_value()
+# outside prod an unset key is generated once per install into var/ (never the public default)
+SECRET_KEY = ENV.install_secret("secret_key", ENV.secret_key, INSECURE_SECRET)
 SECRET_KEY_FALLBACKS = [key.get_secret_value() for key in ENV.secret_key_fallbacks]
-FIELD_ENCRYPTION_KEY = ENV.field_key.get_secret_value()
+FIELD_ENCRYPTION_KEY = ENV.install_secret("field_key", ENV.field_key, INSECURE_FIELD_KEY)
 FIELD_ENCRYPTION_KEY_FALLBACKS = [key.get_secret_value() for key in ENV.field_key_fallbacks]
+if ENV.mode != "prod" and ENV.field_key.get_secret_value() == INSECURE_FIELD_KEY:
+    # data a development install encrypted under the old public default stays readable
+    # (read-only; `manage.py rotate_field_key` re-encrypts it under the install's own key)
+    FIELD_ENCRYPTION_KEY_FALLBACKS.append(INSECURE_FIELD_KEY)
 DEBUG = ENV.debug
 ALLOWED_HOSTS = ENV.allowed_hosts
 CSRF_TRUSTED_ORIGINS = ENV.csrf_trusted_origins

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -25,6 +22,7 @@ from smartduty.recognition.providers.stub import StubRecognizer
 from smartduty.recognition.selectors import use_recognizer
 from tests.factories.org import City
 from tests.factories.parking import OWNER_PHONE, jpeg_bytes, make_report, register_owner
+from tests.pdf import text as pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +39,7 @@ def _create(client: Client, **fields: object) -> dict:  # type: ignore[type-arg]
     return resp.json()  # type: ignore[no-any-return]
 
 
-def test_full_loop(officer_a: Officer, api_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_full_loop(officer_a: Officer, api_client) -> None:  # type: ignore[no-untyped-def]
     register_owner(officer_a)
     client: Client = api_client(officer_a)
     body = _create(
@@ -102,14 +100,7 @@ def test_full_loop(officer_a: Officer, api_client, tmp_path: Path) -> None:  # t
         assert pdf["Content-Type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF")
         if layout == "a6":
-            path = tmp_path / "notice.pdf"
-            path.write_bytes(pdf.content)
-            pdftotext = shutil.which("pdftotext")
-            if pdftotext is None:
-                pytest.skip("pdftotext (poppler-utils) is not installed")
-            text = subprocess.run(
-                [pdftotext, str(path), "-"], capture_output=True, check=True, text=True
-            ).stdout
+            text = pdf_text(pdf.content)
             assert "文明停车提示单" in text
             assert "鲁PA12345" in text
             assert number in text

@@ -154,12 +154,14 @@ def prepare_photo(
         content, fmt, max_pixels=settings.EVIDENCE_MAX_PIXELS, draft_side=draft_side
     ) as opened:
         facts = imaging.read_capture_facts(opened.image)
-        lat, lon = (facts.lat, facts.lon) if facts.lat is not None else (client_lat, client_lon)
+        # the server's clock and the phone's reported position win: EXIF is whatever the file
+        # says (a wrong camera clock, a forged 2099 date) and is only kept as metadata; it
+        # places the photo only when the phone sent no position
+        lat, lon = (client_lat, client_lon) if client_lat is not None else (facts.lat, facts.lon)
         display = watermark.render_display_copy(
             opened.image,
             lines=watermark_lines(
-                shown_at=facts.taken_at or received_at,
-                is_device_time=facts.taken_at is not None,
+                received_at=received_at,
                 place=place,
                 lat=lat,
                 lon=lon,
@@ -275,16 +277,16 @@ def store_photo(
 
 def watermark_lines(
     *,
-    shown_at: datetime,
-    is_device_time: bool,
+    received_at: datetime,
     place: str,
     lat: float | None,
     lon: float | None,
     badge_number: str | None,
 ) -> list[str]:
-    """The three watermark lines: time (Asia/Shanghai), place or coordinates, badge number."""
-    local = timezone.localtime(shown_at, imaging.SHANGHAI)
-    label = "拍摄时间" if is_device_time else "接收时间"
+    """The three watermark lines: the server's receive time (Asia/Shanghai), place or
+    coordinates, badge number. The camera's EXIF time is never shown: it is not evidence."""
+    local = timezone.localtime(received_at, imaging.SHANGHAI)
+    label = "接收时间"
     if place:
         where = f"地点 {place}"
     elif lat is not None and lon is not None:

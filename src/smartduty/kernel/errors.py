@@ -62,11 +62,18 @@ class Conflict(DomainError):
 
 
 class TooManyAttempts(DomainError):
-    """Rate limit hit (for example repeated wrong passwords)."""
+    """Rate limit hit (for example repeated wrong passwords); `retry_after` seconds, when set,
+    leave as the `Retry-After` header."""
 
     status = 429
     code = "too_many_attempts"
     default_message = "尝试次数过多，请稍后再试"
+
+    def __init__(
+        self, message: str | None = None, *, details: Any = None, retry_after: int | None = None
+    ) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
 
 
 class PayloadTooLarge(DomainError):
@@ -83,3 +90,19 @@ class IntegrityViolation(DomainError):
     status = 409
     code = "evidence_integrity_failed"
     default_message = "证据文件校验失败：内容与登记的哈希值不一致"
+
+
+class ServiceUnavailable(DomainError):
+    """A part the request needs is missing or overloaded (a font, a model file, storage, a
+    provider setting, or too many requests in flight). Answered 503 with `Retry-After` when
+    `retry_after` is set; `manage.py check` names missing parts at start-up."""
+
+    status = 503
+    code = "service_unavailable"
+    default_message = "服务暂时不可用，请稍后再试"
+
+    def __init__(
+        self, message: str | None = None, *, details: Any = None, retry_after: int | None = None
+    ) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from smartduty.evidence import selectors, services
@@ -101,27 +102,57 @@ def test_same_bytes_share_one_blob(officer_a: Officer, media: Path) -> None:
 
 def test_watermark_lines() -> None:
     lines = services.watermark_lines(
-        shown_at=datetime(2026, 11, 29, 10, 30, 5, tzinfo=UTC),
-        is_device_time=True,
+        received_at=datetime(2026, 11, 29, 10, 30, 5, tzinfo=UTC),
         place="",
         lat=31.2304,
         lon=121.4737,
         badge_number="SF1001",
     )
     assert lines == [
-        "拍摄时间 2026-11-29 18:30:05",
+        "接收时间 2026-11-29 18:30:05",
         "坐标 31.230400, 121.473700",
         "执法证号 SF1001",
     ]
     fallback = services.watermark_lines(
-        shown_at=datetime(2026, 11, 29, 10, 30, 5, tzinfo=UTC),
-        is_device_time=False,
+        received_at=datetime(2026, 11, 29, 10, 30, 5, tzinfo=UTC),
         place="",
         lat=None,
         lon=None,
         badge_number=None,
     )
     assert fallback == ["接收时间 2026-11-29 18:30:05", "地点 未提供", "执法证号 未登记"]
+
+
+def test_server_time_and_phone_position_win_over_exif(
+    officer_a: Officer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A camera clock set to 2099 and an EXIF position elsewhere reach neither the watermark
+    nor the photo's position; the EXIF facts are kept as recorded metadata."""
+    drawn: list[list[str]] = []
+    render = services.watermark.render_display_copy
+
+    def spy(img: Any, *, lines: list[str], **kwargs: Any) -> bytes:
+        drawn.append(list(lines))
+        return render(img, lines=lines, **kwargs)
+
+    monkeypatch.setattr(services.watermark, "render_display_copy", spy)
+    forged = camera_exif(taken_at="2099:01:01 08:00:00")  # EXIF position: Shanghai
+    before = datetime.now(UTC)
+    photo = make_photo(
+        officer_a, data=image_bytes(exif=forged), client_lat=36.4561, client_lon=115.9851
+    )
+    assert photo.device_taken_at == datetime(2099, 1, 1, 0, 0, tzinfo=UTC)  # kept as recorded
+    assert photo.exif_lat == pytest.approx(31.230417, abs=1e-6)
+    assert before <= photo.received_at <= datetime.now(UTC)
+    (lines,) = drawn
+    shown = timezone.localtime(photo.received_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert lines[0] == f"接收时间 {shown}"
+    assert "2099" not in "".join(lines)
+    assert lines[1] == "坐标 36.456100, 115.985100"  # the phone's fix, not EXIF's Shanghai
+
+    drawn.clear()
+    make_photo(officer_a, data=image_bytes(exif=camera_exif()))  # no position from the phone
+    assert drawn[0][1] == "坐标 31.230417, 121.473667"  # EXIF places it only then
 
 
 def test_receive_time_used_without_exif(officer_a: Officer) -> None:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import subprocess
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Literal
 
 import pytest
@@ -30,6 +27,8 @@ from smartduty.parking.notice_pdf import (
     render_notice_pdf,
     wrap_text,
 )
+from tests.pdf import rasterise
+from tests.pdf import text as pdf_text
 
 LAYOUTS: list[Literal["a6", "thermal80"]] = ["a6", "thermal80"]
 NUMBER = "DQ-20261129-0007"
@@ -75,34 +74,6 @@ def notice() -> NoticeData:
     return _notice()
 
 
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} (poppler-utils) is not installed")
-    return path
-
-
-def _rasterise(pdf: bytes, tmp_path: Path, dpi: int = 100) -> Image.Image:
-    source = tmp_path / "notice.pdf"
-    source.write_bytes(pdf)
-    command = [_tool("pdftoppm"), "-r", str(dpi), "-png", "-singlefile", str(source)]
-    subprocess.run([*command, str(tmp_path / "page")], check=True, timeout=60)
-    with Image.open(tmp_path / "page.png") as page:
-        return page.convert("RGB")
-
-
-def _text(pdf: bytes, tmp_path: Path) -> str:
-    source = tmp_path / "notice.pdf"
-    source.write_bytes(pdf)
-    result = subprocess.run(
-        [_tool("pdftotext"), "-enc", "UTF-8", str(source), "-"],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return result.stdout.decode()
-
-
 def _page_size(pdf: bytes) -> tuple[float, float]:
     match = re.search(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
     assert match
@@ -136,9 +107,9 @@ def test_pdf_embeds_the_cjk_font(notice: NoticeData, layout: Literal["a6", "ther
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_pdf_text_holds_title_plate_number_and_law(
-    notice: NoticeData, layout: Literal["a6", "thermal80"], tmp_path: Path
+    notice: NoticeData, layout: Literal["a6", "thermal80"]
 ) -> None:
-    text = _text(render_notice_pdf(notice, layout=layout), tmp_path)
+    text = pdf_text(render_notice_pdf(notice, layout=layout))
 
     for expected in (
         "文明停车提示单",
@@ -157,9 +128,9 @@ def test_pdf_text_holds_title_plate_number_and_law(
         assert expected in text, expected
 
 
-def test_missing_sms_and_photo_are_stated(tmp_path: Path) -> None:
+def test_missing_sms_and_photo_are_stated() -> None:
     data = _notice(notified_at=None, deadline_at=None, photo_jpeg=None, officer_name=None)
-    text = _text(render_notice_pdf(data, layout="a6"), tmp_path)
+    text = pdf_text(render_notice_pdf(data, layout="a6"))
 
     assert "未发送" in text
     assert "现场照片已存档" in text
@@ -172,10 +143,10 @@ def test_missing_sms_and_photo_are_stated(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_rendered_page_shows_the_title_and_stays_inside_its_margins(
-    notice: NoticeData, layout: Literal["a6", "thermal80"], tmp_path: Path
+    notice: NoticeData, layout: Literal["a6", "thermal80"]
 ) -> None:
     pdf = render_notice_pdf(notice, layout=layout)
-    page = _rasterise(pdf, tmp_path)
+    page = rasterise(pdf)
     width_mm = page.width / 100 * 25.4
     height_mm = page.height / 100 * 25.4
 
@@ -192,21 +163,19 @@ def test_rendered_page_shows_the_title_and_stays_inside_its_margins(
         assert _dark_fraction(page, edge) == 0, edge
 
 
-def test_a6_is_a6_and_long_text_is_clipped_inside_it(tmp_path: Path) -> None:
+def test_a6_is_a6_and_long_text_is_clipped_inside_it() -> None:
     long_place = "东区人民路88号华联超市门前人行道（近公交站台）" * 4
     data = _notice(place=long_place, legal_text="请依法停车。" * 120)
     pdf = render_notice_pdf(data, layout="a6")
-    page = _rasterise(pdf, tmp_path)
+    page = rasterise(pdf)
 
     assert _page_size(pdf) == pytest.approx((105 * MM, 148 * MM), abs=0.01)
-    assert "…" in _text(pdf, tmp_path)
+    assert "…" in pdf_text(pdf)
     assert _dark_fraction(page, (0, 0, 105, 3)) == 0
     assert _dark_fraction(page, (0, 145, 105, 148)) == 0
 
 
-def test_thermal_is_80_mm_wide_grows_with_content_and_is_monochrome(
-    notice: NoticeData, tmp_path: Path
-) -> None:
+def test_thermal_is_80_mm_wide_grows_with_content_and_is_monochrome(notice: NoticeData) -> None:
     with_photo = render_notice_pdf(notice, layout="thermal80")
     without_photo = render_notice_pdf(_notice(photo_jpeg=None), layout="thermal80")
     width, height = _page_size(with_photo)
@@ -214,14 +183,14 @@ def test_thermal_is_80_mm_wide_grows_with_content_and_is_monochrome(
     assert width == pytest.approx(80 * MM, abs=0.01)
     assert height > _page_size(without_photo)[1] + 30 * MM
     assert b"/DeviceRGB" not in with_photo
-    red, green, blue = _rasterise(with_photo, tmp_path).split()
+    red, green, blue = rasterise(with_photo).split()
     assert ImageChops.difference(red, green).getbbox() is None
     assert ImageChops.difference(green, blue).getbbox() is None
 
 
-def test_a6_photo_keeps_its_colour(notice: NoticeData, tmp_path: Path) -> None:
+def test_a6_photo_keeps_its_colour(notice: NoticeData) -> None:
     pdf = render_notice_pdf(notice, layout="a6")
-    red, green, _ = _rasterise(pdf, tmp_path).split()
+    red, green, _ = rasterise(pdf).split()
 
     assert b"/DCTDecode" in pdf
     assert ImageChops.difference(red, green).getbbox() is not None
@@ -232,7 +201,7 @@ def test_a6_photo_keeps_its_colour(notice: NoticeData, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_drawn_qr_code_matches_segno(
-    notice: NoticeData, layout: Literal["a6", "thermal80"], tmp_path: Path
+    notice: NoticeData, layout: Literal["a6", "thermal80"]
 ) -> None:
     """Sample the rendered modules at the link annotation over the symbol and compare."""
     pdf = render_notice_pdf(notice, layout=layout)
@@ -242,7 +211,7 @@ def test_drawn_qr_code_matches_segno(
     assert match[1].decode() == notice.verify_url
     x1, y1, x2, y2 = (float(v) for v in match.groups()[1:])
     dpi = 300
-    page = _rasterise(pdf, tmp_path, dpi=dpi).convert("L")
+    page = rasterise(pdf, dpi=dpi).convert("L")
     expected = [list(row) for row in segno.make(notice.verify_url, error="m").matrix]
     count = len(expected)
     scale = dpi / 72

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from smartduty.demo import data
@@ -34,5 +35,13 @@ class Command(BaseCommand):
         lines += [
             f"  {o.username:<14} {o.role.label:<6} {o.name}  证号 {o.badge}" for o in data.OFFICERS
         ]
+        if settings.DEBUG:
+            lines += [
+                "",
+                "注意：开发模式（DEBUG=True）；未设置的密钥由本机首次启动时生成于 var/，",
+                "      仅供演示，勿用于生产。生产部署见 docs/operations/install.md。",
+                "Note: development mode (DEBUG=True); keys left unset are generated for this",
+                "      install in var/. A demo, not a production set-up (docs/operations/install.md).",
+            ]
         lines += ["", "按 Ctrl-C 停止 (web + worker)", "=" * 64, ""]
         self.stdout.write("\n".join(lines))
