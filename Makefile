@@ -75,14 +75,14 @@ api-client: install $(NPM_STAMP)
 
 ## make run: Debian packages + virtualenv + migrate + demo data (once) + web server and worker on SQLite
 run: system-packages-run frontend demo
-	@$(BIN)/python manage.py check --fail-level ERROR
+	@$(BIN)/python manage.py check --database default --fail-level ERROR
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	@bash deploy/run-dev.sh "$(HOST)" "$(PORT)"
 
 ## make test: lint, type-check, architecture rules and the whole test suite
 test: system-packages-test install frontend frontend-check lint pytest
 
-lint: install
+lint: install system-packages-run
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy

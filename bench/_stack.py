@@ -15,6 +15,7 @@ reason printed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import pwd
@@ -69,6 +70,19 @@ def base_env(database: Database, var_dir: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def bench_limits(web_threads: int) -> dict[str, str]:
+    """Limits for a benchmark's few clients that post back to back (ADR 0009): two officers at
+    30 reports/s each are far above the per-user write limit meant for a person, and every
+    client's upload may land on one process. The limiter still runs (its cost is measured);
+    it just never refuses, and no upload is shed while a thread is free."""
+    return {
+        "SMARTDUTY_LIMITS__WRITES_PER_MINUTE": "1000000",
+        "SMARTDUTY_LIMITS__PLATE_READS_PER_MINUTE": "1000000",
+        "SMARTDUTY_LIMITS__ANONYMOUS_WRITES_PER_MINUTE": "1000000",
+        "SMARTDUTY_LIMITS__HEAVY_CONCURRENCY": str(web_threads),
+    }
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
@@ -145,6 +159,16 @@ class Proc:
         ticks = sum(int(value) for value in fields[11:15])
         return ticks / os.sysconf("SC_CLK_TCK")
 
+    def kill(self) -> None:
+        """SIGKILL the process and its children (no clean shutdown), then reap it."""
+        if self.proc.poll() is None:
+            for pid in child_pids(self.proc.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self._file.close()
+
     def stop(self, timeout: float = 20) -> None:
         """SIGTERM, wait, SIGKILL if it does not stop."""
         if self.proc.poll() is None:
@@ -155,6 +179,25 @@ class Proc:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         self._file.close()
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process (Linux /proc); [] when it is gone."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def rss_kib(pid: int) -> int | None:
+    """Resident set size of one process in KiB (VmRSS of /proc/<pid>/status), None when gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 def pause(seconds: float) -> None:

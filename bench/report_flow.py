@@ -304,7 +304,7 @@ def run_one(database: Database, args: argparse.Namespace, workdir: Path) -> list
     `max` (closed loop: the most reports/s it serves) and `@50/s` (paced at the target rate:
     the latency an officer sees at that load); collect the figures of each."""
     workdir.mkdir(parents=True, exist_ok=True)
-    env = _stack.base_env(database, workdir / "var")
+    env = _stack.base_env(database, workdir / "var", **_stack.bench_limits(args.web_threads))
     print(f"\n== {database.label} ({database.note})", flush=True)
     _stack.manage(env, "migrate", "--noinput", "-v", "0")
     _stack.manage(env, "seed_demo")

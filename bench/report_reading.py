@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         _stack.temp_dir("smartduty-bench-reading-", keep=args.keep) as workdir,
         _stack.sqlite_database(workdir) as database,
     ):
-        env = _stack.base_env(database, workdir / "var")
+        env = _stack.base_env(database, workdir / "var", **_stack.bench_limits(args.web_threads))
         _stack.manage(env, "migrate", "--noinput", "-v", "0")
         _stack.manage(env, "seed_demo")
         if SHARED_MODELS.is_dir():

@@ -12,6 +12,10 @@ from smartduty.org import services as org_services
 from smartduty.org.models import Officer
 from smartduty.org.states import Role
 from tests.factories.org import City, make_city, make_officer
+from tests.fuzz.summary import (  # noqa: F401 - hooks: the fuzz summary, also under xdist
+    pytest_runtest_logreport,
+    pytest_terminal_summary,
+)
 
 
 @pytest.fixture

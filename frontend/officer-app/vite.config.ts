@@ -34,9 +34,26 @@ function serviceWorker(): Plugin {
   };
 }
 
+/**
+ * Drops remote fallbacks from `@font-face` sources. Vant's icon font is inlined as a woff2
+ * `data:` URL with a fallback on a CDN (`//at.alicdn.com/…woff`): the officer app never asks
+ * another host for anything, and the site's CSP (`font-src 'self' data:`) would report the try.
+ */
+export function localFontsOnly(): Plugin {
+  const remote = /,\s*url\(\s*["']?(?:https?:)?\/\/[^)]*\)(?:\s*format\([^)]*\))?/g;
+  return {
+    name: "smartduty-local-fonts-only",
+    enforce: "pre",
+    transform(code, id) {
+      if (!id.split("?")[0].endsWith(".css") || !code.includes("@font-face")) return null;
+      return { code: code.replace(remote, ""), map: null };
+    },
+  };
+}
+
 export default defineConfig({
   base: BASE,
-  plugins: [vue(), serviceWorker()],
+  plugins: [vue(), localFontsOnly(), serviceWorker()],
   build: {
     outDir: OUT,
     emptyOutDir: true,

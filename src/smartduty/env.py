@@ -78,6 +78,56 @@ class WorkerEnv(BaseModel):
     """How long a claimed delivery is ours before another worker may take it over."""
 
 
+OtpRole = Literal["sysadmin", "command", "squad_leader", "officer", "traffic_police"]
+
+
+class AccountsEnv(BaseModel):
+    """Log-in policy (`SMARTDUTY_ACCOUNTS__...`): two-factor, throttling, session expiry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    otp_required_roles: list[OtpRole] | None = None
+    """Roles (`org.states.Role` values) that must use TOTP for the back office, the command
+    centre and app tokens. Unset: `sysadmin`, `command`, `squad_leader`, except in `dev` mode
+    (the local demo), where it is empty unless set: `'["sysadmin","command","squad_leader"]'`."""
+    login_window_seconds: int = Field(default=900, ge=60)
+    """Sliding window in which failed log-ins count; a lock ends when failures leave it."""
+    login_pair_limit: int = Field(default=5, ge=1)
+    """Failures of one account from one source address before that pair is locked."""
+    login_source_limit: int = Field(default=20, ge=1)
+    """Failures from one source address, across accounts, before that address is locked."""
+    login_account_limit: int = Field(default=20, ge=1)
+    """Failures of one account across all sources after which each source gets one try."""
+    session_absolute_seconds: int = Field(default=8 * 3600, ge=300)
+    """A session ends this long after its log-in, however active."""
+    session_idle_seconds: int = Field(default=30 * 60, ge=60)
+    """A session ends after this long without a request."""
+
+
+class LimitsEnv(BaseModel):
+    """Rate limits and load shedding (`SMARTDUTY_LIMITS__...`, ADR 0009); 0 turns a limit off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    writes_per_minute: int = Field(default=120, ge=0)
+    """Writes (POST, PUT, PATCH, DELETE) per minute of one signed-in user or API token."""
+    anonymous_writes_per_minute: int = Field(default=60, ge=0)
+    """Writes per minute from one source address without a session or token (logins)."""
+    plate_reads_per_minute: int = Field(default=30, ge=0)
+    """`POST /api/v1/plates/read` per minute of one user or token."""
+    reveals_per_hour: int = Field(default=10, ge=0)
+    """Owner phone reveals per hour of one user."""
+    reveals_per_day: int = Field(default=30, ge=0)
+    """Owner phone reveals per day of one user."""
+    reveal_burst_per_minute: int = Field(default=5, ge=0)
+    """More reveals than this within a minute are flagged in the audit log (`reveal_burst`)."""
+    heavy_concurrency: int = Field(default=3, ge=0)
+    """Heavy requests (photo uploads, plate reads, PDF/xlsx) in flight per web process; one
+    more is answered 503 at once. Keep it below the process's threads (gunicorn --threads)."""
+    retry_after_seconds: int = Field(default=2, ge=1)
+    """`Retry-After` of a shed (503) request."""
+
+
 class Env(BaseSettings):
     """Every knob the process reads from its environment."""
 
@@ -136,6 +186,15 @@ class Env(BaseSettings):
     policy_defaults: PolicyDefaults = PolicyDefaults()
     web: WebEnv = WebEnv()
     worker: WorkerEnv = WorkerEnv()
+    limits: LimitsEnv = LimitsEnv()
+    accounts: AccountsEnv = AccountsEnv()
+    trusted_proxies: list[str] = Field(
+        default=["127.0.0.1", "::1"],
+        description=(
+            "Addresses of reverse proxies whose X-Forwarded-For is believed when finding a "
+            "client's address (log-in throttling, audit)."
+        ),
+    )
 
     def install_secret(self, name: str, configured: SecretStr, insecure: str) -> str:
         """The configured secret, or outside prod one generated once for this install.

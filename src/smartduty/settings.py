@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "smartduty.stats",
     "smartduty.demo",
     "smartduty.web",
-    "django.contrib.admin",
+    "smartduty.org.admin_apps.SmartdutyAdminConfig",  # django.contrib.admin with our login (OTP)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,16 +51,24 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "smartduty.kernel.middleware.SecurityHeadersMiddleware",
+    "smartduty.kernel.middleware.LoadSheddingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "smartduty.kernel.middleware.RateLimitMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "smartduty.org.middleware.SessionExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -168,9 +176,25 @@ OWNER_CONTACT_RETENTION_DAYS = ENV.owner_contact_retention_days
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SESSION_COOKIE_HTTPONLY = True
+# log-in policy (docs/operations/install.md, "Accounts"): TOTP per role, throttling, expiry
+OTP_REQUIRED_ROLES: list[str] = (
+    list(ENV.accounts.otp_required_roles)
+    if ENV.accounts.otp_required_roles is not None
+    else ([] if ENV.mode == "dev" else ["sysadmin", "command", "squad_leader"])
+)
+OTP_TOTP_ISSUER = "智慧勤务平台"
+LOGIN_WINDOW_SECONDS = ENV.accounts.login_window_seconds
+LOGIN_PAIR_LIMIT = ENV.accounts.login_pair_limit
+LOGIN_SOURCE_LIMIT = ENV.accounts.login_source_limit
+LOGIN_ACCOUNT_LIMIT = ENV.accounts.login_account_limit
+SESSION_ABSOLUTE_SECONDS = ENV.accounts.session_absolute_seconds
+SESSION_IDLE_SECONDS = ENV.accounts.session_idle_seconds
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+TRUSTED_PROXIES = ENV.trusted_proxies
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "smartduty.errorpages.csrf_failure"  # {code, message} JSON or Chinese page
 if ENV.mode == "prod":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -190,6 +214,8 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_CLASS = "smartduty.kernel.pagination.BoundedLimitOffsetPagination"
+NINJA_PAGINATION_MAX_LIMIT = 200
 
 WEB_MAP_TILE_URL = ENV.web.map_tile_url
 WEB_MAP_ATTRIBUTION = ENV.web.map_attribution
@@ -203,3 +229,12 @@ TIMERS_BATCH_MAX_SECONDS = ENV.worker.timers_batch_max_seconds
 NOTIFICATIONS_PUMP_INTERVAL_S = ENV.worker.notifications_pump_interval_s
 NOTIFICATIONS_BATCH_SIZE = ENV.worker.notifications_batch_size
 NOTIFICATIONS_LEASE_SECONDS = ENV.worker.notifications_lease_seconds
+
+RATE_LIMIT_WRITES_PER_MINUTE = ENV.limits.writes_per_minute
+RATE_LIMIT_ANONYMOUS_WRITES_PER_MINUTE = ENV.limits.anonymous_writes_per_minute
+RATE_LIMIT_PLATE_READS_PER_MINUTE = ENV.limits.plate_reads_per_minute
+RATE_LIMIT_REVEALS_PER_HOUR = ENV.limits.reveals_per_hour
+RATE_LIMIT_REVEALS_PER_DAY = ENV.limits.reveals_per_day
+RATE_LIMIT_REVEAL_BURST_PER_MINUTE = ENV.limits.reveal_burst_per_minute
+HEAVY_REQUESTS_PER_PROCESS = ENV.limits.heavy_concurrency
+HEAVY_RETRY_AFTER_SECONDS = ENV.limits.retry_after_seconds

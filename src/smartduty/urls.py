@@ -1,7 +1,9 @@
 """URL map: back office, API and health check.
 
 Media is never served directly: evidence leaves only through the API, which checks scope
-and re-verifies the hash of originals.
+and re-verifies the hash of originals. Errors Django answers itself (unhandled exception,
+unknown URL) go through `errorpages`: `{code, message}` JSON under `/api/`, a Chinese page
+elsewhere, never a traceback or Django's English page.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from smartduty import errorpages
 from smartduty.api import api
 from smartduty.parking import views as parking_views
 
@@ -34,3 +37,8 @@ urlpatterns = [
     path("n/<str:token>", parking_views.verify_notice, name="parking-notice-verify"),
     path("", include("smartduty.web.urls")),
 ]
+
+handler400 = errorpages.bad_request
+handler403 = errorpages.permission_denied
+handler404 = errorpages.page_not_found
+handler500 = errorpages.server_error

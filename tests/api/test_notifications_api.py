@@ -51,3 +51,15 @@ def test_account_without_officer_gets_an_empty_inbox(city, api_client) -> None: 
 
 def test_needs_login() -> None:
     assert Client().get("/api/v1/notifications/app").status_code == 401
+
+
+@pytest.mark.parametrize("since", ["0", "0.5", "1733300000", "-1"])
+def test_since_must_be_an_iso_time_not_a_number(officer_a: Officer, api_client, since: str) -> None:  # type: ignore[no-untyped-def]
+    """The schema says `format: date-time`; a bare number (pydantic would read it as Unix
+    seconds) is refused, not silently taken as 1970 (found by the API fuzzer)."""
+    report_in(Status.AWAITING_RECHECK, officer_a)
+    resp = api_client(officer_a).get("/api/v1/notifications/app", {"since": since})
+    assert resp.status_code == 422, resp.content
+    body = resp.json()
+    assert body["code"] == "validation_failed"
+    assert "since" in body["message"]

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -210,11 +211,8 @@ def test_export_labels_unit_and_out_of_scope_filters(
     foreign = client.get(
         "/api/v1/stats/parking.xlsx", {"district_id": str(city.district_a.public_id)}
     )
-    summary = {
-        r[0]: r[1]
-        for r in load_workbook(io.BytesIO(foreign.content))["汇总"].iter_rows(values_only=True)
-    }
-    assert summary["统计范围"] == "（不在您的辖区范围内）"
+    assert foreign.status_code == 404
+    assert foreign.json()["code"] == "not_found"
 
 
 def test_outbox_shows_masked_sms_of_my_reports(officer_a: Officer, api_client) -> None:  # type: ignore[no-untyped-def]
@@ -260,13 +258,17 @@ def test_intruder_dashboard_counts_nothing_of_a(
     city: City, cases: dict[str, str], api_client
 ) -> None:  # type: ignore[no-untyped-def]
     intruder: Client = api_client(make_officer(city.unit_b, role=Role.SQUAD_LEADER))
-    for query in ({}, {"district_id": str(city.district_a.public_id)}):
-        board = intruder.get("/api/v1/stats/parking/dashboard", query).json()
-        assert board["total"]["reports"] == 0
-        assert board["open_cases"] == []
-        assert board["open_total"] == 0
-        assert board["points"] == []
-        assert board["heatmap"]["cells"] == []
+    board = intruder.get("/api/v1/stats/parking/dashboard").json()
+    assert board["total"]["reports"] == 0
+    assert board["open_cases"] == []
+    assert board["open_total"] == 0
+    assert board["points"] == []
+    assert board["heatmap"]["cells"] == []
+    # naming a district out of scope is a 404, as everywhere else in the API
+    foreign = intruder.get(
+        "/api/v1/stats/parking/dashboard", {"district_id": str(city.district_a.public_id)}
+    )
+    assert foreign.status_code == 404
 
 
 def test_intruder_export_counts_nothing_of_a(city: City, cases: dict[str, str], api_client) -> None:  # type: ignore[no-untyped-def]
@@ -290,3 +292,61 @@ def test_intruder_export_counts_nothing_of_a(city: City, cases: dict[str, str], 
 )
 def test_street_of(place: str, street: str) -> None:
     assert street_of(place, "东区") == street
+
+
+def test_export_survives_control_characters_and_never_writes_a_formula(
+    officer_a: Officer, api_client
+) -> None:  # type: ignore[no-untyped-def]
+    make_report(officer_a, place="人民路\x0188号\x1f门前")
+    make_report(officer_a, plate="鲁PB12345", place='=HYPERLINK("http://evil.example","点我")')
+    make_report(officer_a, plate="鲁PC12345", place="@SUM(1+1)")
+    resp = api_client(officer_a).get("/api/v1/stats/parking.xlsx")
+    assert resp.status_code == 200, resp.content
+    sheet = load_workbook(io.BytesIO(resp.content))["待处理案件"]
+    places = {row[1].value: row[1] for row in sheet.iter_rows(min_row=2)}
+    assert "人民路88号门前" in places
+    assert '\'=HYPERLINK("http://evil.example","点我")' in places
+    assert "'@SUM(1+1)" in places
+    for cell in places.values():
+        assert cell.data_type == "s"  # text, never "f" (formula)
+
+
+def test_stats_of_a_district_or_unit_out_of_scope_are_a_404(
+    city: City, officer_b: Officer, api_client
+) -> None:  # type: ignore[no-untyped-def]
+    client: Client = api_client(officer_b)
+    for path in ("/api/v1/stats/parking", "/api/v1/stats/parking/dashboard"):
+        district = client.get(path, {"district_id": str(city.district_a.public_id)})
+        assert district.status_code == 404, path
+        assert district.json()["code"] == "not_found"
+        unit = client.get(path, {"unit_id": str(city.unit_a.public_id)})
+        assert unit.status_code == 404, path
+        unknown = client.get(path, {"district_id": "00000000-0000-0000-0000-000000000000"})
+        assert unknown.status_code == 404, path
+        assert client.get(path, {"district_id": str(city.district_b.public_id)}).status_code == 200
+
+
+def test_console_outbox_needs_its_view_permission(officer_a: Officer, api_client) -> None:  # type: ignore[no-untyped-def]
+    client: Client = api_client(officer_a)
+    assert client.get("/api/v1/outbox/console").status_code == 200  # granted to field roles
+    officer_a.user.groups.clear()
+    officer_a.user.user_permissions.add(
+        *Permission.objects.filter(codename="view_parkingreport", content_type__app_label="parking")
+    )
+    denied = api_client(officer_a).get("/api/v1/outbox/console")
+    assert denied.status_code == 403
+    assert denied.json()["code"] == "permission_denied"
+    assert "控制台短信" in denied.json()["message"]
+
+
+@pytest.mark.parametrize("value", ["0", "1700000000", "-5", "1.5"])
+def test_a_period_given_as_a_number_is_refused(officer_a: Officer, api_client, value: str) -> None:  # type: ignore[no-untyped-def]
+    """`format: date` is YYYY-MM-DD text; pydantic alone would read `0` as 1970-01-01."""
+    client: Client = api_client(officer_a)
+    for path in ("/api/v1/stats/parking", "/api/v1/stats/parking/dashboard"):
+        for name in ("date_from", "date_to"):
+            answer = client.get(path, {name: value})
+            assert answer.status_code == 422, (path, name, answer.content)
+    ok = client.get("/api/v1/stats/parking", {"date_from": "2026-12-01", "date_to": "2026-12-03"})
+    assert ok.status_code == 200
+    assert (ok.json()["date_from"], ok.json()["date_to"]) == ("2026-12-01", "2026-12-03")

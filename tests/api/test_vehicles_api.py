@@ -191,3 +191,23 @@ def test_operation_ids_are_stable(officer_a: Officer, api_client: ApiClient) -> 
         "vehicles-reveal_phone",
         "vehicles-validate_plate",
     }
+
+
+def test_owner_name_is_masked_except_through_the_audited_reveal(
+    city: City, officer_a: Officer, leader_a: Officer, api_client: ApiClient
+) -> None:
+    vehicle = make_vehicle(city.district_a, owner_name="欧阳娜娜", owner_phone=PHONE)
+    make_vehicle(city.district_a, owner_name="李")
+    client = api_client(officer_a)
+    listed = client.get("/api/v1/vehicles").json()["items"]
+    assert sorted(v["owner_name_masked"] for v in listed) == ["*", "欧**"]
+    one = client.get(f"/api/v1/vehicles/{vehicle.public_id}")
+    assert one.json()["owner_name_masked"] == "欧**"
+    assert "欧阳娜娜" not in one.content.decode()
+    assert "owner_name" not in one.json()
+    assert all("owner_name" not in v for v in listed)
+    assert all("欧阳娜娜" not in str(v) for v in listed)
+    revealed = _reveal(api_client(leader_a), vehicle.public_id)
+    assert revealed.status_code == 201
+    assert revealed.json()["owner_name"] == "欧阳娜娜"
+    assert AuditEntry.objects.filter(action="vehicles.reveal_owner_phone").count() == 1

@@ -224,6 +224,9 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
             "SMARTDUTY_VAR_DIR": str(tmp / "var"),
             "SMARTDUTY_DEBUG": "false",
             "SMARTDUTY_MOVE_WINDOW_SECONDS": str(MOVE_WINDOW_S),
+            # two-factor for 中队长 only: test_command_centre_otp enrols dong_leader; the other
+            # demo logins used here keep logging in with their password (dev-mode default)
+            "SMARTDUTY_ACCOUNTS__OTP_REQUIRED_ROLES": '["squad_leader"]',
             "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
             "PYTHONUNBUFFERED": "1",
         }

@@ -73,7 +73,11 @@ def test_config_has_no_tiles_by_default() -> None:
 @pytest.mark.django_db
 def test_session_login_needs_csrf_and_feeds_the_api(officer_a: Officer) -> None:
     client = Client(enforce_csrf_checks=True)
-    assert client.get("/web/session").json() == {"authenticated": False, "username": ""}
+    assert client.get("/web/session").json() == {
+        "authenticated": False,
+        "username": "",
+        "otp_stage": "",
+    }
     token = client.cookies["csrftoken"].value
     body = {"username": "officer_a", "password": "pass-1234"}
     no_csrf = client.post("/web/session", body, content_type="application/json")
@@ -95,7 +99,7 @@ def test_session_login_needs_csrf_and_feeds_the_api(officer_a: Officer) -> None:
     )
     assert bad.status_code == 400
     ok = client.post("/web/session", body, content_type="application/json", HTTP_X_CSRFTOKEN=token)
-    assert ok.json() == {"authenticated": True, "username": "officer_a"}
+    assert ok.json() == {"authenticated": True, "username": "officer_a", "otp_stage": ""}
     # the session cookie works for the API; unsafe calls need the (rotated) CSRF token
     assert client.get("/api/v1/me").json()["username"] == "officer_a"
     token = client.cookies["csrftoken"].value

@@ -151,12 +151,22 @@ export function upload<T>(
 export interface SessionState {
   authenticated: boolean;
   username: string;
+  /** "" nothing to do; "enrol": the role requires an authenticator (only enrolment is open);
+   * "verify": the session still needs its one-time code. */
+  otp_stage?: "" | "enrol" | "verify";
 }
 
-async function sessionCall(method: string, body?: unknown): Promise<SessionState> {
+/** What the enrolment screen shows: the otpauth URI as a QR code, and the secret. */
+export interface OtpEnrolment {
+  secret: string;
+  otpauth_uri: string;
+  qr_svg_data_uri: string;
+}
+
+async function webCall<T>(url: string, method: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
-    response = await fetch("/web/session", {
+    response = await fetch(url, {
       method,
       credentials: "same-origin",
       headers: {
@@ -171,15 +181,24 @@ async function sessionCall(method: string, body?: unknown): Promise<SessionState
   }
   const data: unknown = await response.json().catch(() => null);
   if (!response.ok) throw toApiError(response.status, data);
-  return data as SessionState;
+  return data as T;
 }
+
+const sessionCall = (method: string, body?: unknown) =>
+  webCall<SessionState>("/web/session", method, body);
 
 /** Who is logged in; also sets the CSRF cookie. */
 export const getSession = () => sessionCall("GET");
-/** Logs in with the session cookie (same-origin pages). */
-export async function login(username: string, password: string): Promise<SessionState> {
+/** Logs in with the session cookie (same-origin pages). An account with two-factor answers
+ * `ApiError` code `otp_required` until `otp` (6 digits or a recovery code) is given. */
+export async function login(username: string, password: string, otp?: string): Promise<SessionState> {
   if (!csrfToken()) await getSession();
-  return sessionCall("POST", { username, password });
+  return sessionCall("POST", otp ? { username, password, otp } : { username, password });
 }
+/** Starts (or shows again) the logged-in account's authenticator enrolment. */
+export const otpSetup = () => webCall<OtpEnrolment>("/web/otp/setup", "POST", {});
+/** Confirms enrolment with the first code; the recovery codes come back this once. */
+export const otpConfirm = (otp: string) =>
+  webCall<SessionState & { recovery_codes: string[] }>("/web/otp/confirm", "POST", { otp });
 /** Logs out. */
 export const logout = () => sessionCall("DELETE");

@@ -3,7 +3,19 @@ import { createI18n } from "vue-i18n";
 const zhCN = {
   title: "智慧勤务 · 指挥中心",
   subtitle: "城警联动 · 违停劝离",
-  login: { title: "指挥中心登录", username: "账号", password: "密码", submit: "登录", failed: "登录失败" },
+  login: { title: "指挥中心登录", username: "账号", password: "密码", submit: "登录", failed: "登录失败", otp: "6 位动态验证码（或恢复码）", otpHint: "该账号已启用两步验证，请输入身份验证器上的动态验证码" },
+  otp: {
+    title: "绑定身份验证器",
+    intro: "您的角色要求两步验证。请用手机上的身份验证器（如 Microsoft Authenticator、Google Authenticator、FreeOTP）扫描二维码：",
+    qr: "身份验证器二维码",
+    secret: "无法扫码时，请手动输入密钥：",
+    code: "输入身份验证器上的 6 位动态验证码",
+    confirm: "完成绑定",
+    doneTitle: "绑定成功",
+    codesIntro: "以下恢复码可在手机丢失时代替动态验证码登录，每个只能使用一次。本页只显示这一次，请抄写或打印后妥善保管。",
+    continue: "我已保存，继续",
+    logout: "退出",
+  },
   filters: { period: "统计区间", district: "辖区", unit: "单位", all: "全部", to: "至", export: "导出 Excel", logout: "退出" },
   live: { updated: "更新于 {time}", polling: "每 {s} 秒自动刷新", stale: "连接中断，正在重试…" },
   kpi: {
@@ -55,7 +67,19 @@ type Messages = typeof zhCN;
 const en: Messages = {
   title: "SmartDuty · Command Centre",
   subtitle: "City management & traffic police · illegal parking",
-  login: { title: "Command centre login", username: "Username", password: "Password", submit: "Log in", failed: "Login failed" },
+  login: { title: "Command centre login", username: "Username", password: "Password", submit: "Log in", failed: "Login failed", otp: "6-digit code (or a recovery code)", otpHint: "This account uses two-factor: enter the code from your authenticator app" },
+  otp: {
+    title: "Set up your authenticator",
+    intro: "Your role requires two-factor log-in. Scan this QR code with an authenticator app (Microsoft Authenticator, Google Authenticator, FreeOTP):",
+    qr: "Authenticator QR code",
+    secret: "Cannot scan? Enter this key by hand:",
+    code: "Enter the 6-digit code the app shows",
+    confirm: "Finish set-up",
+    doneTitle: "Authenticator set up",
+    codesIntro: "These recovery codes replace the code if you lose your phone; each works once. They are shown only now: write them down or print them.",
+    continue: "I have saved them, continue",
+    logout: "Log out",
+  },
   filters: { period: "Period", district: "District", unit: "Unit", all: "All", to: "to", export: "Export Excel", logout: "Log out" },
   live: { updated: "Updated {time}", polling: "Refreshes every {s} s", stale: "Connection lost, retrying…" },
   kpi: {

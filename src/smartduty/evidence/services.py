@@ -109,6 +109,44 @@ class PreparedPhoto:
     filename: str
 
 
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed the size, format and pixel limits (`check_upload`)."""
+
+    content: bytes
+    fmt: imaging.SniffedFormat
+    size: tuple[int, int]
+    """Width and height from the file's header."""
+
+
+def check_may_add_photo(*, principal: Principal, district: District) -> None:
+    """403 without `evidence.add_photo`, 404 for a district outside the principal's subtree.
+
+    Callers that do slow work on a photo before storing it (plate recognition) call this
+    first, so a caller who may not add evidence costs nothing."""
+    if not principal.has_perm("evidence.add_photo"):
+        raise PermissionDenied("您没有上传证据照片的权限")
+    if not principal.covers(district.path):
+        raise NotFound("未找到该辖区，或不在您的辖区范围内")
+
+
+def check_upload(data: bytes | IO[bytes]) -> CheckedUpload:
+    """The one check of an uploaded photo's size, shared by evidence and the plate reader.
+
+    Reads at most `EVIDENCE_MAX_BYTES` + 1 bytes (413 above), sniffs the format from the
+    first bytes (422 for anything but JPEG/PNG/WebP/HEIC) and reads width and height from the
+    header alone (413 above `EVIDENCE_MAX_PIXELS`): nothing is decoded before this passes.
+    """
+    content = _read_limited(data, settings.EVIDENCE_MAX_BYTES)
+    if not content:
+        raise ValidationFailed("照片文件为空")
+    fmt = imaging.sniff_format(content[:_SNIFF_BYTES])
+    if fmt is None:
+        raise ValidationFailed(imaging.UNSUPPORTED_FORMAT)
+    size = imaging.header_size(content, fmt, max_pixels=settings.EVIDENCE_MAX_PIXELS)
+    return CheckedUpload(content=content, fmt=fmt, size=size)
+
+
 def prepare_photo(
     *,
     principal: Principal,
@@ -129,10 +167,7 @@ def prepare_photo(
     other than JPEG/PNG/WebP/HEIC (sniffed from the bytes), an undecodable file or a bad
     position.
     """
-    if not principal.has_perm("evidence.add_photo"):
-        raise PermissionDenied("您没有上传证据照片的权限")
-    if not principal.covers(district.path):
-        raise NotFound("未找到该辖区，或不在您的辖区范围内")
+    check_may_add_photo(principal=principal, district=district)
     _check_position(client_lat, client_lon, client_accuracy_m)
     place = place.strip()
     if len(place) > 200:
@@ -141,12 +176,8 @@ def prepare_photo(
         raise ValidationFailed("照片类别无效")
     received_at = timezone.now()
 
-    content = _read_limited(data, settings.EVIDENCE_MAX_BYTES)
-    if not content:
-        raise ValidationFailed("照片文件为空")
-    fmt = imaging.sniff_format(content[:_SNIFF_BYTES])
-    if fmt is None:
-        raise ValidationFailed(imaging.UNSUPPORTED_FORMAT)
+    upload = check_upload(data)
+    content, fmt = upload.content, upload.fmt
     max_side = settings.EVIDENCE_DISPLAY_MAX_SIDE
     # a JPEG is decoded at the DCT scale that still covers the display copy (see FIT_SLACK)
     draft_side = math.ceil(max_side * watermark.FIT_SLACK)

@@ -3,6 +3,11 @@
 The bar at the bottom shows capture time, place and the officer's badge number in a CJK
 TrueType font, so a printed notice or a screenshot still says where the photo came from.
 The original is never touched; this works on an already decoded image.
+
+Without that font there is no watermark: Pillow's built-in font has no Chinese glyphs, so a
+fallback would silently drop the place and the labels from evidence. `load_font` raises
+`WatermarkFontMissing` instead, a 503 with a Chinese message, and the upload is refused
+before anything is stored (`manage.py check` reports the font as `smartduty.E001` at start-up).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from functools import lru_cache
 from typing import Final
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from smartduty.kernel.errors import ServiceUnavailable
 
 JPEG_QUALITY: Final = 85
 FIT_SLACK: Final = 0.75
@@ -29,13 +36,23 @@ _RESIZABLE_MODES: Final = frozenset({"RGB", "RGBA", "L", "LA"})
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
+class WatermarkFontMissing(ServiceUnavailable):
+    """The CJK watermark font cannot be loaded; photos are refused rather than watermarked
+    without their Chinese text."""
+
+    default_message = (
+        "服务器缺少中文字体，暂时无法为照片添加水印，请联系管理员安装 fonts-wqy-microhei"
+    )
+
+
 @lru_cache(maxsize=32)
 def load_font(path: str, size: int) -> Font:
-    """The TrueType font at `path` (first face of a .ttc), else Pillow's default font."""
+    """The TrueType font at `path` (first face of a .ttc); `WatermarkFontMissing` (503) when
+    it cannot be loaded. Failures are not cached: an installed font works at the next call."""
     try:
         return ImageFont.truetype(path, size)
-    except OSError:
-        return ImageFont.load_default(size=size)
+    except (OSError, ValueError) as exc:
+        raise WatermarkFontMissing from exc
 
 
 def to_rgb(img: Image.Image, *, copy: bool = True) -> Image.Image:

@@ -17,6 +17,7 @@ class KernelConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from smartduty.kernel import timers  # noqa: PLC0415 - wiring happens only in ready()
+        from smartduty.kernel import health, timers  # noqa: PLC0415 - wiring only in ready()
 
         timers.register_builtins()
+        health.register_checks()

@@ -109,3 +109,24 @@ class Timer(models.Model):
         if self.fired_at is None:
             return None
         return round((self.fired_at - self.due_at).total_seconds() * 1000)
+
+
+class RateBucket(models.Model):
+    """One rate-limit counter: how many hits `key` had in the fixed window ending `window_end`.
+
+    One row per key (a principal or source and what it does), rewritten in place when a new
+    window starts; `kernel.ratelimit` changes it only with single atomic `UPDATE`s, so every
+    web process and thread shares the count. Rows whose window ended long ago are deleted.
+    """
+
+    key = models.CharField("键", max_length=120, primary_key=True)
+    window_end = models.BigIntegerField("窗口结束（Unix 秒）")
+    count = models.PositiveIntegerField("次数", default=0)
+
+    class Meta:
+        verbose_name = "限流计数"
+        verbose_name_plural = "限流计数"
+        indexes = [models.Index(fields=["window_end"], name="kernel_ratebucket_end_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.window_end}"

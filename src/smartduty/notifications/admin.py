@@ -5,7 +5,10 @@ Addresses appear only masked; nobody edits a delivery by hand (resends go throug
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from smartduty.kernel.admin_support import ReadOnlyAdmin
 from smartduty.notifications.models import ConsoleMessage, Delivery, DeliveryAttempt
@@ -54,3 +57,10 @@ class ConsoleMessageAdmin(ReadOnlyAdmin):
     list_filter = ("channel", "template_code")
     search_fields = ("recipient_masked", "text", "idempotency_key")
     date_hierarchy = "created_at"
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """This list is unscoped (every district's SMS), so it also needs the city-wide
+        `view_delivery`; field roles see their reports' copies through the scoped API."""
+        return super().has_view_permission(request, obj) and request.user.has_perm(
+            "notifications.view_delivery"
+        )

@@ -6,7 +6,8 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     """Notifications app configuration.
 
-    `ready()` registers the built-in templates, the console providers (every channel) and
+    `ready()` registers the built-in templates, the console providers (every channel), the
+    registered SMS providers as the allowed values of a policy's `sms_provider`, and
     the outbox pump that `run_worker` runs. The pump's idle wait is
     `settings.NOTIFICATIONS_PUMP_INTERVAL_S` (default `outbox.DEFAULT_INTERVAL_S`, 0.1 s): a
     message queued by a request goes out within about that long. An idle check is one
@@ -31,6 +32,7 @@ class NotificationsConfig(AppConfig):
         from smartduty.notifications.addresses import recipient_digest  # noqa: PLC0415
         from smartduty.notifications.models import Delivery  # noqa: PLC0415
         from smartduty.notifications.providers import console, register_provider  # noqa: PLC0415
+        from smartduty.policy.choices import register_choices  # noqa: PLC0415
 
         def refresh_digest(row: object, address: str) -> None:
             assert isinstance(row, Delivery)  # noqa: S101 - registered for Delivery only
@@ -43,5 +45,14 @@ class NotificationsConfig(AppConfig):
         templates.register_defaults()
         for sender in console.ALL:
             register_provider("console", sender)
+        register_choices("sms_provider", label="短信通道", values=sms_provider_names)
         interval = getattr(settings, "NOTIFICATIONS_PUMP_INTERVAL_S", outbox.DEFAULT_INTERVAL_S)
         register_pump(outbox.OUTBOX_PUMP, outbox.tick, interval_s=float(interval))
+
+
+def sms_provider_names() -> list[str]:
+    """The SMS providers registered now: what a district's policy may name."""
+    from smartduty.notifications.ports import Channel  # noqa: PLC0415 - apps load first
+    from smartduty.notifications.providers import provider_names  # noqa: PLC0415
+
+    return provider_names(channel=Channel.SMS)

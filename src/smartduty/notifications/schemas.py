@@ -9,11 +9,13 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
+from smartduty.kernel.isotime import IsoDatetime
+
 
 class AppNotificationFilter(Schema):
     """Query parameters of the officer's app inbox."""
 
-    since: datetime | None = Field(default=None, description="只返回此时间之后的通知（轮询用）")
+    since: IsoDatetime | None = Field(default=None, description="只返回此时间之后的通知（轮询用）")
     limit: int = Field(default=30, ge=1, le=100)
 
 

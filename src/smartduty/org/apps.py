@@ -1,11 +1,14 @@
 """Organisation: districts (市 → 区 → 街道), agencies (城管, 交警), units, officers, tokens."""
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_migrate, post_save
 
 
 class OrgConfig(AppConfig):
-    """Org app configuration. `ready()` keeps the role groups in sync after every migrate."""
+    """Org app configuration. `ready()` keeps the role groups in sync after every migrate,
+    revokes tokens when a password changes and stamps a session's log-in time."""
 
     name = "smartduty.org"
     label = "org"
@@ -18,3 +21,9 @@ class OrgConfig(AppConfig):
 
         ScopedAuditedAdmin.principal_factory = services.principal_for_user
         post_migrate.connect(receivers.sync_role_groups, dispatch_uid="org.sync_role_groups")
+        post_save.connect(
+            receivers.revoke_tokens_on_password_change,
+            sender=get_user_model(),
+            dispatch_uid="org.revoke_tokens_on_password_change",
+        )
+        user_logged_in.connect(receivers.stamp_session_login, dispatch_uid="org.stamp_session")

@@ -5,15 +5,36 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
 from smartduty.kernel.errors import DomainError
 from smartduty.kernel.scoping import Principal
-from smartduty.org import services
-from smartduty.org.models import Officer
+from smartduty.org import otp, services
+from smartduty.org.models import ApiToken, Officer
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The caller's address: `REMOTE_ADDR`, or behind a trusted proxy (`TRUSTED_PROXIES`) the
+    nearest `X-Forwarded-For` hop that is not itself a trusted proxy. Log-in throttling and
+    the audit log key on it, so a client cannot choose it by sending the header itself."""
+    remote = str(request.META.get("REMOTE_ADDR") or "")
+    trusted = set(settings.TRUSTED_PROXIES)
+    if remote not in trusted:
+        return remote
+    hops = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+    for hop in reversed([h.strip() for h in hops if h.strip()]):
+        if hop in trusted:
+            continue
+        try:
+            return str(ipaddress.ip_address(hop))
+        except ValueError:
+            return remote
+    return remote
 
 
 class SessionAuth(APIKeyCookie):
@@ -23,9 +44,9 @@ class SessionAuth(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:  # noqa: ARG002
         user = request.user
-        if user.is_authenticated and user.is_active:
+        if user.is_authenticated and user.is_active and otp.session_ok(user):
             return user
-        return None
+        return None  # includes a session still waiting for its one-time code
 
 
 class BearerTokenAuth(HttpBearer):
@@ -33,15 +54,22 @@ class BearerTokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         try:
-            user = services.authenticate_token(raw=token)
+            api_token, user = services.find_token_user(raw=token)
         except DomainError:
             return None
         request.user = user  # type: ignore[assignment]  # the app acts as this user
+        request._smartduty_token = api_token  # type: ignore[attr-defined]
         return user
 
 
 AUTH = [BearerTokenAuth(), SessionAuth(csrf=True)]
 """Bearer first: a request that carries a token never reaches the session's CSRF check."""
+
+
+def token_of(request: HttpRequest) -> ApiToken | None:
+    """The bearer token that authenticated this request (None for a session)."""
+    found: ApiToken | None = getattr(request, "_smartduty_token", None)
+    return found
 
 
 def principal_of(request: HttpRequest) -> Principal:

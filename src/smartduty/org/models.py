@@ -161,3 +161,29 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
+
+class LoginFailure(models.Model):
+    """One failed log-in (wrong password or one-time code) while it still counts.
+
+    The log-in throttle (`org.throttle`) counts these per (account, source address), per
+    source address and per account inside a sliding window; rows older than a day are pruned.
+    The permanent record is the audit log (`auth.login_failed`), not this table.
+    """
+
+    username = models.CharField("账号", max_length=150)
+    ip_address = models.CharField("来源地址", max_length=45, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "登录失败记录"
+        verbose_name_plural = "登录失败记录"
+        ordering = ("-at",)
+        indexes = [
+            models.Index(fields=["username", "ip_address", "at"], name="loginfailure_pair"),
+            models.Index(fields=["ip_address", "at"], name="loginfailure_source"),
+            models.Index(fields=["at"], name="loginfailure_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.ip_address or '?'} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -23,7 +23,12 @@ _VIEW_ALL: Final = (
     "vehicles.view_vehicle",
     "parking.view_parkingreport",
 )
-_FIELD: Final = ("evidence.add_photo", "parking.report_parking")
+_FIELD: Final = (
+    "evidence.add_photo",
+    "parking.report_parking",
+    # the officer app shows the console gateway's copy of an owner SMS (demo provider)
+    "notifications.view_consolemessage",
+)
 
 ROLE_PERMISSIONS: Final[dict[Role, tuple[str, ...]]] = {
     Role.SYSADMIN: ("*",),
@@ -36,7 +41,6 @@ ROLE_PERMISSIONS: Final[dict[Role, tuple[str, ...]]] = {
         "kernel.view_auditentry",
         "kernel.view_timer",
         "notifications.view_delivery",
-        "notifications.view_consolemessage",
         "parking.void_parkingreport",
     ),
     Role.SQUAD_LEADER: (

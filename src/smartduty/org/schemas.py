@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class TokenIn(Schema):
     """Username and password exchanged for a bearer token."""
 
-    username: str
-    password: str
-    device_name: str = "officer-app"
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=4096)
+    device_name: str = Field(default="officer-app", max_length=60)
+    otp: str = Field(
+        default="",
+        max_length=16,
+        description="6-digit TOTP code or a recovery code; required for accounts with two-factor",
+    )
 
 
 class TokenOut(Schema):
@@ -21,6 +26,18 @@ class TokenOut(Schema):
 
     token: str
     expires_at: datetime
+
+
+class ApiTokenOut(Schema):
+    """One of my live tokens (never its value)."""
+
+    public_id: UUID
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    is_current: bool
 
 
 class DistrictOut(Schema):

@@ -80,3 +80,8 @@ def get_officer(*, principal: Principal, public_id: UUID) -> Officer:
 def list_role_names(*, user_id: int) -> list[str]:
     """Names of the role groups of an account."""
     return list(Group.objects.filter(user__id=user_id).values_list("name", flat=True))
+
+
+def list_live_tokens(*, user_id: int, now: datetime) -> QuerySet[ApiToken]:
+    """An account's unrevoked, unexpired tokens, newest first."""
+    return ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True, expires_at__gt=now)

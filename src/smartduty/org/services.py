@@ -1,10 +1,16 @@
-"""Org use cases: the district tree, officers, tokens, role groups and principals."""
+"""Org use cases: the district tree, officers, tokens, log-in, role groups and principals.
+
+Log-in throttling lives in `org.throttle`, two-factor in `org.otp` (service modules too).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
+from uuid import UUID
 
 from django.apps import apps as django_apps
 from django.contrib.auth import authenticate, get_user_model
@@ -14,10 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from smartduty.kernel import audit
-from smartduty.kernel.errors import NotAuthenticated, TooManyAttempts, ValidationFailed
-from smartduty.kernel.models import AuditEntry
+from smartduty.kernel.errors import NotAuthenticated, NotFound, ValidationFailed
 from smartduty.kernel.scoping import ANONYMOUS, Principal
-from smartduty.org import selectors
+from smartduty.org import otp as otp_service
+from smartduty.org import selectors, throttle
+from smartduty.org.errors import OtpEnrolmentRequired, OtpInvalid, OtpRequired
 from smartduty.org.models import Agency, ApiToken, District, Officer, Unit
 from smartduty.org.roles import OUR_APPS, ROLE_PERMISSIONS, STAFF_ROLES
 from smartduty.org.states import AgencyKind, DistrictLevel, Role, UnitLevel
@@ -197,6 +204,11 @@ def issue_token(*, user: AbstractBaseUser, name: str = "officer-app") -> tuple[A
 
 def authenticate_token(*, raw: str) -> AbstractBaseUser:
     """Return the user of a valid, unexpired, unrevoked token, or raise `NotAuthenticated`."""
+    return find_token_user(raw=raw)[1]
+
+
+def find_token_user(*, raw: str) -> tuple[ApiToken, AbstractBaseUser]:
+    """The live token with this raw value and its active user, or `NotAuthenticated`."""
     now = timezone.now()
     token = selectors.find_live_token(digest=_digest(raw), now=now)
     if token is None:
@@ -206,56 +218,126 @@ def authenticate_token(*, raw: str) -> AbstractBaseUser:
     user: AbstractBaseUser = token.user
     if not user.is_active:
         raise NotAuthenticated("账号已停用")
-    return user
+    return token, user
 
 
-def revoke_token(*, user: AbstractBaseUser, public_id: str) -> None:
-    """Revoke one of the user's own tokens."""
-    ApiToken.objects.filter(user_id=user.pk, public_id=public_id, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
+def revoke_token(*, user: AbstractBaseUser, public_id: UUID | str) -> None:
+    """Revoke one of the user's own live tokens (`NotFound` for anyone else's)."""
+    revoked = ApiToken.objects.filter(
+        user_id=user.pk, public_id=public_id, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if not revoked:
+        raise NotFound("未找到该令牌，或已吊销")
+    audit.record(
+        actor=user,  # type: ignore[arg-type]  # the configured user model
+        action="auth.token_revoked",
+        object_type="org.apitoken",
+        object_id=str(public_id),
     )
 
 
-LOGIN_FAILURE_LIMIT = 5
-LOGIN_LOCKOUT = timedelta(minutes=15)
-
-
-def authenticate_password(*, username: str, password: str, ip_address: str | None = None) -> User:
-    """Check a password, with a lockout after repeated failures for the same account.
-
-    After `LOGIN_FAILURE_LIMIT` wrong passwords within `LOGIN_LOCKOUT`, further attempts are
-    refused (429) until the window passes, even with the right password. Failures and
-    lockouts are audit rows, so the back office sees guessing attempts.
-    """
-    since = timezone.now() - LOGIN_LOCKOUT
-    failures = AuditEntry.objects.filter(
-        action="auth.login_failed", object_id=username[:64], at__gte=since
-    ).count()
-    if failures >= LOGIN_FAILURE_LIMIT:
+def revoke_all_tokens(*, user: AbstractBaseUser, reason: str) -> int:
+    """Revoke every live token of an account (password changed, account disabled)."""
+    count = ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if count:
         audit.record(
             actor=None,
-            action="auth.login_locked",
+            action="auth.tokens_revoked",
             object_type="auth.user",
-            object_id=username[:64],
-            ip_address=ip_address,
+            object_id=user.get_username()[:64],
+            reason=reason,
+            changes={"count": count},
         )
-        raise TooManyAttempts("密码错误次数过多，账号已临时锁定 15 分钟，请稍后再试")
+    return count
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A checked log-in: the account, the OTP device that verified it (None: no code was
+    needed), and whether the account must still enrol an authenticator (session log-ins)."""
+
+    user: User
+    device: Any
+    needs_enrolment: bool
+
+
+def log_in(
+    *,
+    username: str,
+    password: str,
+    otp: str = "",
+    ip_address: str | None,
+    channel: str,
+    allow_enrolment: bool,
+) -> LoginResult:
+    """Check a password and, where the account needs one, its one-time code; throttled.
+
+    The throttle (`org.throttle`) refuses locked (account, source) pairs and sources with
+    429 before the password is looked at; a wrong password or code counts as a failure. An
+    account whose role requires two-factor and that has not enrolled gets a session that may
+    only enrol (`allow_enrolment`, session log-ins) or `OtpEnrolmentRequired` (tokens).
+    """
+    attempt = throttle.Attempt(username=username, ip_address=ip_address or "", channel=channel)
+    throttle.check_allowed(attempt)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        audit.record(
-            actor=None,
-            action="auth.login_failed",
-            object_type="auth.user",
-            object_id=username[:64],
-            ip_address=ip_address,
-        )
+        throttle.record_failure(attempt, reason="password")
         raise NotAuthenticated("账号或密码错误")
-    return user
+    device = None
+    needs_enrolment = False
+    if otp_service.is_enrolled(user):
+        if not otp.strip():
+            raise OtpRequired()
+        device = otp_service.verify_code(user=user, code=otp, ip_address=ip_address)
+        if device is None:
+            throttle.record_failure(attempt, reason="otp")
+            raise OtpInvalid()
+    elif otp_service.otp_required(user):
+        if not allow_enrolment:
+            raise OtpEnrolmentRequired()
+        needs_enrolment = True
+    throttle.record_success(
+        attempt,
+        user=user,
+        otp="verified" if device else ("enrolment_pending" if needs_enrolment else "not_required"),
+    )
+    return LoginResult(user=user, device=device, needs_enrolment=needs_enrolment)
+
+
+def verify_session_code(
+    *, user: AbstractBaseUser, code: str, ip_address: str | None, channel: str
+) -> Any:
+    """Verify the one-time code of a logged-in session that still needs it; throttled like a
+    log-in (a wrong code counts as a failure of this account from this source)."""
+    attempt = throttle.Attempt(
+        username=user.get_username(), ip_address=ip_address or "", channel=channel
+    )
+    throttle.check_allowed(attempt)
+    device = otp_service.verify_code(user=user, code=code, ip_address=ip_address)
+    if device is None:
+        throttle.record_failure(attempt, reason="otp")
+        raise OtpInvalid()
+    throttle.record_success(attempt, user=user, otp="verified")
+    return device
 
 
 def exchange_password_for_token(
-    *, username: str, password: str, device_name: str, ip_address: str | None = None
+    *,
+    username: str,
+    password: str,
+    device_name: str,
+    otp: str = "",
+    ip_address: str | None = None,
 ) -> tuple[ApiToken, str]:
-    """Check credentials and issue a token, with one Chinese message for every failure."""
-    user = authenticate_password(username=username, password=password, ip_address=ip_address)
-    return issue_token(user=user, name=device_name[:60] or "officer-app")
+    """Check credentials (and the one-time code where needed) and issue a token."""
+    result = log_in(
+        username=username,
+        password=password,
+        otp=otp,
+        ip_address=ip_address,
+        channel="api",
+        allow_enrolment=False,
+    )
+    return issue_token(user=result.user, name=device_name[:60] or "officer-app")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
-from smartduty.kernel.errors import NotFound, ValidationFailed
+from smartduty.kernel.errors import NotFound, ServiceUnavailable, ValidationFailed
 from smartduty.org.auth import officer_of, principal_of
 from smartduty.org.models import Officer
 from smartduty.org.selectors import get_district
 from smartduty.parking import notices, selectors, services
 from smartduty.parking.models import ParkingReport, ParkingTransition
+from smartduty.parking.notice_pdf import NoticeFontMissing
 from smartduty.parking.schemas import (
     ClosePhotoIn,
     NoticeIn,
@@ -27,6 +29,8 @@ from smartduty.parking.schemas import (
 from smartduty.parking.states import NoticeLayout, RecheckOutcome
 
 router = Router(tags=["parking"])
+logger = logging.getLogger("smartduty.parking")
+NOTICE_FONT_MISSING = "服务器缺少中文字体，暂时无法生成提示单，请联系管理员安装 fonts-wqy-microhei"
 
 
 def _officer(request: HttpRequest) -> Officer:
@@ -133,17 +137,13 @@ def recheck(
     request: HttpRequest, public_id: UUID, file: File[UploadedFile], form: Form[RecheckIn]
 ) -> ParkingReport:
     """Second photo at the place: `gone` → 劝离成功; `still_there` → a notice is issued."""
-    try:
-        outcome = RecheckOutcome(form.outcome)
-    except ValueError as exc:
-        raise ValidationFailed("复查结果只能是 gone（已驶离）或 still_there（仍在原处）") from exc
     services.recheck(
         principal=principal_of(request),
         officer=_officer(request),
         report=_report(request, public_id),
         photo=file,
         filename=file.name or "recheck",
-        outcome=outcome,
+        outcome=RecheckOutcome(form.outcome),
         plate_read=form.plate_read,
         lat=form.lat,
         lon=form.lon,
@@ -176,17 +176,23 @@ def issue_notice(request: HttpRequest, public_id: UUID, payload: NoticeIn) -> Pa
         }
     },
 )
-def get_notice_pdf(request: HttpRequest, public_id: UUID, layout: str = "a6") -> HttpResponse:
-    """The printable notice (`layout=a6` or `thermal80`) with embedded CJK font and QR code."""
+def get_notice_pdf(
+    request: HttpRequest, public_id: UUID, layout: NoticeLayout = NoticeLayout.A6
+) -> HttpResponse:
+    """The printable notice (`layout=a6` or `thermal80`) with embedded CJK font and QR code.
+
+    Without a usable CJK font (`manage.py check` reports it as `smartduty.E001`) it answers
+    503 with a Chinese message instead of printing squares or failing with 500.
+    """
     report = _report(request, public_id)
-    try:
-        chosen = NoticeLayout(layout)
-    except ValueError as exc:
-        raise ValidationFailed("版式只能是 a6 或 thermal80") from exc
     notice = selectors.find_notice(report=report)
     if notice is None:
         raise NotFound("该上报尚未开具提示单")
-    pdf = notices.render(report=report, notice=notice, layout=chosen)
+    try:
+        pdf = notices.render(report=report, notice=notice, layout=NoticeLayout(layout))
+    except NoticeFontMissing as exc:
+        logger.error("notice PDF not rendered: %s", exc)
+        raise ServiceUnavailable(NOTICE_FONT_MISSING) from exc
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="notice-{notice.number}.pdf"'
     return response

@@ -11,7 +11,8 @@ from ninja import Schema
 from pydantic import Field
 
 from smartduty.kernel.fsm import allowed_actions
-from smartduty.parking.states import ALLOWED, SYSTEM_ACTIONS, Action, Status
+from smartduty.kernel.isotime import IsoDatetime
+from smartduty.parking.states import ALLOWED, SYSTEM_ACTIONS, Action, RecheckOutcome, Status
 
 
 class ReportOut(Schema):
@@ -164,7 +165,7 @@ class ReportCreateIn(Schema):
     lon: float | None = Field(default=None, ge=-180, le=180)
     accuracy_m: float | None = Field(default=None, ge=0)
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=64)
-    captured_at: datetime | None = Field(
+    captured_at: IsoDatetime | None = Field(
         default=None, description="拍摄时间（离线上报时由手机记录，不早于 24 小时）"
     )
 
@@ -172,7 +173,7 @@ class ReportCreateIn(Schema):
 class RecheckIn(Schema):
     """Form fields sent with the re-check photo."""
 
-    outcome: str = Field(description="gone（已驶离）或 still_there（仍在原处）")
+    outcome: RecheckOutcome = Field(description="gone（已驶离）或 still_there（仍在原处）")
     plate_read: str = Field(default="", max_length=16)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)

@@ -211,18 +211,21 @@ def report_illegal_parking(
     may not lie in the future nor more than `MAX_CAPTURE_AGE` in the past.
     """
     _check_capture_time(captured_at)
-    if not plate and not plate_read and settings.PARKING_RECOGNIZE_ON_UPLOAD:
-        photo, reading = _recognize(photo)
-        if reading is not None:
-            plate_read, plate_confidence = reading
+    # permissions, scope and the replayed report first: recognition is the slow part and
+    # runs only for a request that will be stored
     if not principal.has_perm("parking.report_parking"):
         raise PermissionDenied("您没有上报违停的权限")
+    evidence.check_may_add_photo(principal=principal, district=district)
     if idempotency_key:
         existing = find_report_by_idempotency_key(key=idempotency_key)
         if existing is not None:
             if existing.reported_by_id != officer.pk:
                 raise ValidationFailed("幂等键已被其他人员使用")
             return ReportResult(existing, created=False)
+    if not plate and not plate_read and settings.PARKING_RECOGNIZE_ON_UPLOAD:
+        photo, reading = _recognize(photo)
+        if reading is not None:
+            plate_read, plate_confidence = reading
     info = parse_plate(plate) if plate else None
     read = normalize_plate(plate_read) if plate_read else ""
     actor = _user_of(officer)
@@ -304,16 +307,15 @@ def _prepare_photo_at(  # noqa: PLR0917 - an upload's fields, in the order of th
     )
 
 
-def _recognize(photo: bytes | IO[bytes]) -> tuple[bytes | IO[bytes], tuple[str, float] | None]:
+def _recognize(photo: bytes | IO[bytes]) -> tuple[bytes, tuple[str, float] | None]:
     """Read the plate before the report's transaction (no write lock held while computing).
 
-    Returns the photo (as bytes when it had to be read) and `(text, confidence)` or None. A
-    photo the recogniser cannot use is left for `store_photo` to reject with its own message.
+    Returns the photo's bytes and `(text, confidence)` or None. The evidence limits (size,
+    format, pixels from the header) are checked first, so a photo that could never be stored
+    is refused (413/422) before the recogniser decodes it; a recogniser that cannot run
+    (no models, busy) leaves the report without a reading.
     """
-    size = len(photo) if isinstance(photo, bytes) else getattr(photo, "size", None)
-    if size is not None and size > settings.EVIDENCE_MAX_BYTES:
-        return photo, None
-    data = photo if isinstance(photo, bytes) else photo.read()
+    data = evidence.check_upload(photo).content
     try:
         best = recognition.read_plate(data=data).best
     except DomainError:

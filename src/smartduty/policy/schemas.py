@@ -52,9 +52,17 @@ class PolicyPatch(Schema):
     expected_version: int | None = Field(default=None, description="当前版本号，防止并发覆盖")
     move_window_seconds: int | None = Field(default=None, ge=10, le=86400)
     duplicate_window_seconds: int | None = Field(default=None, ge=0, le=7 * 86400)
-    sms_provider: str | None = Field(default=None, max_length=40)
+    sms_provider: str | None = Field(
+        default=None, max_length=40, description="短信通道，须为已注册的通道（如 console）"
+    )
     sms_signature: str | None = Field(default=None, min_length=2, max_length=20)
-    sms_template_code: str | None = Field(default=None, min_length=1, max_length=40)
-    quiet_hours_start: time | None = None
-    quiet_hours_end: time | None = None
+    sms_template_code: str | None = Field(
+        default=None, min_length=1, max_length=40, description="挪车短信模板编号（如 SD_MOVE_001）"
+    )
+    quiet_hours_start: time | None = Field(
+        default=None, description="免打扰开始（当地时间；带时区的时间换算为北京时间）"
+    )
+    quiet_hours_end: time | None = Field(
+        default=None, description="免打扰结束（当地时间；带时区的时间换算为北京时间）"
+    )
     clear_quiet_hours: bool = False

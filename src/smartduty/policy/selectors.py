@@ -95,3 +95,8 @@ def list_policy_versions(
         .select_related("district", "created_by")
         .order_by("-version")
     )
+
+
+def list_current_policies() -> QuerySet[DistrictPolicy]:
+    """Every district's current row, unscoped: for the start-up check (`policy.checks`)."""
+    return DistrictPolicy.objects.filter(is_current=True).select_related("district")

@@ -1,19 +1,28 @@
-"""Policy writes. Every edit creates the next version and leaves an audit row."""
+"""Policy writes. Every edit creates the next version and leaves an audit row.
+
+What an edit may store: text without control or invisible characters (the signature goes
+into every SMS), a provider and template that the apps using them registered
+(`policy.choices`), and quiet hours as local wall-clock times (a time with a UTC offset, as
+RFC 3339 clients send it, is converted to `settings.TIME_ZONE`: `14:00:00Z` → 22:00).
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict, dataclass
-from datetime import time
-from typing import Any
+from datetime import datetime, time
+from typing import Any, Final
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from smartduty.kernel import audit
 from smartduty.kernel.errors import Conflict, PermissionDenied, ValidationFailed
 from smartduty.kernel.scoping import Principal
 from smartduty.org.models import District
+from smartduty.policy import choices
 from smartduty.policy.models import DistrictPolicy
 from smartduty.policy.selectors import get_effective_policy
 
@@ -46,6 +55,40 @@ EDITABLE_FIELDS = (
     "quiet_hours_start",
     "quiet_hours_end",
 )
+TEXT_FIELDS: Final = {
+    "sms_provider": "短信通道",
+    "sms_signature": "短信签名",
+    "sms_template_code": "挪车短信模板编号",
+}
+_HIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+"""Control, format (zero-width, bidi overrides), private-use, surrogate, line separators."""
+
+
+def has_hidden_characters(text: str) -> bool:
+    """Whether `text` holds a control or invisible character (tab and newline included)."""
+    return any(unicodedata.category(ch) in _HIDDEN_CATEGORIES for ch in text)
+
+
+def local_time(value: time | None) -> time | None:
+    """A quiet-hours time as local wall-clock time: an offset is converted to the default
+    time zone (on today's date, which matters only where that zone has daylight saving)."""
+    if value is None or value.utcoffset() is None:
+        return value
+    moment = datetime.combine(timezone.localdate(), value)
+    return moment.astimezone(timezone.get_default_timezone()).time().replace(tzinfo=None)
+
+
+def _check_values(values: dict[str, Any], reason: str) -> None:
+    """422 for hidden characters and for values the using apps did not register."""
+    if has_hidden_characters(reason):
+        raise ValidationFailed("修改原因不能包含控制字符或不可见字符")
+    for name, label in TEXT_FIELDS.items():
+        if has_hidden_characters(str(values[name])):
+            raise ValidationFailed(f"{label}不能包含控制字符或不可见字符")
+    for name in ("sms_provider", "sms_template_code"):
+        problem = choices.problem(name, str(values[name]))
+        if problem is not None:
+            raise ValidationFailed(problem, details={"field": name})
 
 
 @transaction.atomic
@@ -62,6 +105,8 @@ def update_policy(
 
     The first edit of a district without its own row starts from the inherited values.
     `expected_version` guards against two commanders editing at once (409 on mismatch).
+    Hidden characters, an unregistered provider or template (`policy.choices`) and half a
+    quiet-hours period are refused with `ValidationFailed` (422).
     """
     if not principal.has_perm("policy.change_districtpolicy"):
         raise PermissionDenied("您没有修改勤务规则的权限")
@@ -87,6 +132,9 @@ def update_policy(
             values[name] = value
     if changes.clear_quiet_hours:
         values["quiet_hours_start"] = values["quiet_hours_end"] = None
+    values["quiet_hours_start"] = local_time(values["quiet_hours_start"])
+    values["quiet_hours_end"] = local_time(values["quiet_hours_end"])
+    _check_values(values, reason)
     if (values["quiet_hours_start"] is None) != (values["quiet_hours_end"] is None):
         raise ValidationFailed("免打扰时段的开始和结束时间需同时填写")
 

@@ -58,4 +58,5 @@ def read_plate(request: HttpRequest, file: File[UploadedFile]) -> PlateReadingOu
     limit = int(settings.EVIDENCE_MAX_BYTES)
     if file.size is not None and file.size > limit:
         raise PayloadTooLarge(f"照片超过 {limit // (1024 * 1024)} MB，无法识别")
+    # size, format and pixel count are checked from the header before any decoding
     return _reading(services.read_plate(data=file.read(limit + 1)))

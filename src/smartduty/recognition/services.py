@@ -16,7 +16,8 @@ from typing import Final
 
 from django.conf import settings
 
-from smartduty.kernel.errors import DomainError, PayloadTooLarge, ValidationFailed
+from smartduty.evidence import services as evidence
+from smartduty.kernel.errors import DomainError, ValidationFailed
 from smartduty.recognition import selectors
 from smartduty.recognition.engine import ModelsMissing
 from smartduty.recognition.ports import PlateRecognizer, Recognition
@@ -51,15 +52,16 @@ def read_plate(*, data: bytes, recognizer: PlateRecognizer | None = None) -> Rec
     """Every plate in the photo, the most likely target first; empty when there is none.
 
     Raises `ValidationFailed` for bytes that are not a photo, `PayloadTooLarge` above the
-    evidence size limit and `RecognitionUnavailable` (503) when no model is installed or the
-    process is saturated. The officer always confirms or types the plate: a reading is a
-    suggestion, flagged `needs_review` when it is not confident.
+    evidence limits (`EVIDENCE_MAX_BYTES`, `EVIDENCE_MAX_PIXELS`, checked from the header
+    before decoding: `evidence.services.check_upload`) and `RecognitionUnavailable` (503)
+    when no model is installed or the process is saturated. The officer always confirms or
+    types the plate: a reading is a suggestion, flagged `needs_review` when not confident.
     """
     if not data:
         raise ValidationFailed(EMPTY_PHOTO)
-    limit = int(getattr(settings, "EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
-    if len(data) > limit:
-        raise PayloadTooLarge(f"照片超过 {limit // (1024 * 1024)} MB，无法识别")
+    # the evidence limits (bytes, format, pixels from the header): a photo that could never
+    # become evidence is refused before a pixel of it is decoded
+    evidence.check_upload(data)
     try:
         engine = recognizer or selectors.get_recognizer()
     except ModelsMissing as exc:

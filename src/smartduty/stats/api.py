@@ -14,7 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router
 
-from smartduty.kernel.errors import NotFound, ValidationFailed
+from smartduty.kernel.errors import ValidationFailed
+from smartduty.kernel.isotime import IsoDate
 from smartduty.notifications.models import Delivery
 from smartduty.org import selectors as org_selectors
 from smartduty.org.auth import officer_of, principal_of
@@ -48,8 +49,8 @@ def _period(date_from: date | None, date_to: date | None) -> tuple[date, date]:
 @router.get("/stats/parking", response=StatsOut)
 def get_parking_stats(
     request: HttpRequest,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
     district_id: UUID | None = None,
     unit_id: UUID | None = None,
 ) -> selectors.ParkingStats:
@@ -70,8 +71,8 @@ def get_parking_stats(
 @router.get("/stats/parking/dashboard", response=DashboardOut)
 def get_parking_dashboard(
     request: HttpRequest,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
     district_id: UUID | None = None,
     unit_id: UUID | None = None,
 ) -> selectors.Dashboard:
@@ -117,17 +118,13 @@ def get_my_day(request: HttpRequest) -> MyDayOut:
 
 
 def _scope_label(request: HttpRequest, district_id: UUID | None, unit_id: UUID | None) -> str:
+    """`东区 / 东区一中队`; a district or unit out of scope is a 404 (`NotFound`)."""
     principal = principal_of(request)
     parts = []
-    try:
-        if district_id is not None:
-            parts.append(
-                org_selectors.get_district(principal=principal, public_id=district_id).name
-            )
-        if unit_id is not None:
-            parts.append(org_selectors.get_unit(principal=principal, public_id=unit_id).name)
-    except NotFound:
-        parts.append("（不在您的辖区范围内）")
+    if district_id is not None:
+        parts.append(org_selectors.get_district(principal=principal, public_id=district_id).name)
+    if unit_id is not None:
+        parts.append(org_selectors.get_unit(principal=principal, public_id=unit_id).name)
     return " / ".join(parts) or "全部辖区"
 
 
@@ -144,8 +141,8 @@ def _scope_label(request: HttpRequest, district_id: UUID | None, unit_id: UUID |
 )
 def export_parking_xlsx(
     request: HttpRequest,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
     district_id: UUID | None = None,
     unit_id: UUID | None = None,
 ) -> HttpResponse:
@@ -187,7 +184,8 @@ def list_console_messages(
     request: HttpRequest, filters: Query[ConsoleFilter]
 ) -> list[selectors.ConsoleEntry]:
     """SMS received by the console gateway (the demo's SMS provider) for reports in my scope,
-    newest first; `report_id` keeps one report's. Recipients are masked.
+    newest first; `report_id` keeps one report's. Recipients are masked. Needs
+    `notifications.view_consolemessage` (403 without it).
     """
     principal = principal_of(request)
     report = (

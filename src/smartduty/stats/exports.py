@@ -2,7 +2,9 @@
 
 Sheets: 汇总 (filters and the seed's totals), 明细 (day × district × unit), 按小时, 按日,
 待处理案件 (open cases). Times are local (Asia/Shanghai) and written as text so every
-spreadsheet program shows them the same way.
+spreadsheet program shows them the same way. Every cell goes through
+`kernel.spreadsheets.safe_cell`: no control character can break the workbook and no
+user-typed text becomes a formula.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from smartduty.kernel.spreadsheets import safe_row
 from smartduty.stats.selectors import Dashboard, ParkingCounters, ParkingStats
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,13 +51,13 @@ def _local(at: datetime | None) -> str:
 
 def _sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[object]]):  # type: ignore[no-untyped-def]  # openpyxl is untyped
     ws = wb.create_sheet(title)
-    ws.append(list(headers))
+    ws.append(safe_row(headers))
     for cell in ws[1]:
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for row in rows:
-        ws.append(list(row))
+        ws.append(safe_row(row))
     for i, header in enumerate(headers, start=1):
         width = max(
             [len(str(header)) * 2]

@@ -23,8 +23,9 @@ from django.utils.html import format_html
 
 from smartduty.kernel import audit
 from smartduty.kernel.admin_support import ScopedAuditedAdmin
-from smartduty.kernel.errors import DomainError, ValidationFailed
+from smartduty.kernel.errors import DomainError, TooManyAttempts, ValidationFailed
 from smartduty.kernel.errors import PermissionDenied as DomainPermissionDenied
+from smartduty.kernel.spreadsheets import safe_row
 from smartduty.org.selectors import list_districts
 from smartduty.vehicles import services
 from smartduty.vehicles.forms import ImportForm, RevealForm, VehicleAdminForm
@@ -172,6 +173,8 @@ class VehicleAdmin(ScopedAuditedAdmin):
                 )
             except ValidationFailed as exc:
                 form.add_error("reason", exc.message)
+            except TooManyAttempts as exc:  # the reveal limit (audited as a burst)
+                form.add_error(None, exc.message)
             except DomainPermissionDenied as exc:
                 raise DjangoPermissionDenied from exc
         context = {
@@ -339,8 +342,8 @@ class ImportJobAdmin(ScopedAuditedAdmin):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["行号", "车牌号", "原因"])
-        for item in job.report:
-            writer.writerow([item.get("row"), item.get("plate"), item.get("reason")])
+        for item in job.report:  # plates come from the uploaded sheet: never a formula
+            writer.writerow(safe_row([item.get("row"), item.get("plate"), item.get("reason")]))
         response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="import-{job.public_id}.csv"'
         return response

@@ -8,8 +8,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from smartduty.kernel.pagination import BoundedLimitOffsetPagination
 from smartduty.org.auth import principal_of
 from smartduty.vehicles import selectors, services
 from smartduty.vehicles.models import Vehicle
@@ -26,7 +27,7 @@ router = Router(tags=["vehicles"])
 
 
 @router.get("/vehicles", response=list[VehicleOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_vehicles(request: HttpRequest, plate: str | None = None) -> QuerySet[Vehicle]:
     """Vehicles registered in my subtree; `plate` matches a prefix of the normalised plate."""
     return selectors.list_vehicles(principal=principal_of(request), plate=plate)
@@ -42,8 +43,9 @@ def get_vehicle(request: HttpRequest, public_id: UUID) -> Vehicle:
 def reveal_phone(
     request: HttpRequest, response: HttpResponse, public_id: UUID, payload: PhoneRevealIn
 ) -> Status[PhoneRevealOut]:
-    """Show the owner's full phone once. Needs `vehicles.reveal_owner_phone` and a reason
-    (at least 4 characters); every reveal is written to the audit log."""
+    """Show the owner's full phone and name once. Needs `vehicles.reveal_owner_phone` and a
+    reason (at least 4 characters); every reveal is written to the audit log. Everywhere
+    else both leave masked (`138****0000`, `张**`)."""
     principal = principal_of(request)
     vehicle = selectors.get_vehicle(principal=principal, public_id=public_id)
     phone = services.reveal_owner_phone(
@@ -54,7 +56,9 @@ def reveal_phone(
         ip_address=request.META.get("REMOTE_ADDR") or None,
     )
     response["Cache-Control"] = "no-store"
-    return Status(201, PhoneRevealOut(phone=phone, revealed_at=timezone.now()))
+    return Status(
+        201, PhoneRevealOut(phone=phone, owner_name=vehicle.owner_name, revealed_at=timezone.now())
+    )
 
 
 @router.post("/plates/validate", response=PlateValidateOut)

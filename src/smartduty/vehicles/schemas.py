@@ -1,4 +1,5 @@
-"""API schemas of the vehicles app. No schema carries a plain phone except `PhoneRevealOut`."""
+"""API schemas of the vehicles app. No schema carries a plain phone or owner name except
+`PhoneRevealOut`, the answer of the audited reveal."""
 
 from __future__ import annotations
 
@@ -9,8 +10,17 @@ from ninja import Schema
 from pydantic import Field
 
 
+def mask_name(name: str) -> str:
+    """`张三` → `张**`: the first character and two stars, whatever the length (like
+    `138****0000`, the mask does not give the length away); one character → `*`."""
+    name = name.strip()
+    if len(name) <= 1:
+        return "*" * len(name)
+    return name[0] + "**"
+
+
 class VehicleOut(Schema):
-    """A registered vehicle as officers see it: the owner's phone only masked."""
+    """A registered vehicle as officers see it: the owner's name and phone only masked."""
 
     public_id: UUID
     plate: str
@@ -18,12 +28,16 @@ class VehicleOut(Schema):
     plate_kind_label: str
     plate_color: str
     plate_color_label: str
-    owner_name: str
+    owner_name_masked: str = Field(description="脱敏后的车主姓名，如 张**")
     owner_phone_masked: str = Field(description="脱敏后的车主电话，如 138****0000")
     district_id: UUID
     district_name: str
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_owner_name_masked(obj: object) -> str:
+        return mask_name(str(obj.owner_name))  # type: ignore[attr-defined]
 
     @staticmethod
     def resolve_plate_kind_label(obj: object) -> str:
@@ -49,9 +63,10 @@ class PhoneRevealIn(Schema):
 
 
 class PhoneRevealOut(Schema):
-    """The owner's full phone number, shown once."""
+    """The owner's full phone number and name, shown once (the reveal is audited)."""
 
     phone: str
+    owner_name: str
     revealed_at: datetime
 
 

@@ -13,4 +13,8 @@ urlpatterns = [
     re_path(r"^command/(?P<rest>.+)$", views.spa_index, {"app": "command"}),
     path("web/config.json", views.web_config, name="web-config"),
     path("web/session", views.session, name="web-session"),
+    path("web/otp/", views.otp_page, name="web-otp"),
+    path("web/otp/setup", views.otp_setup, name="web-otp-setup"),
+    path("web/otp/confirm", views.otp_confirm, name="web-otp-confirm"),
+    path("web/otp/verify", views.otp_verify, name="web-otp-verify"),
 ]

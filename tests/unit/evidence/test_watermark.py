@@ -24,8 +24,12 @@ def test_cjk_font_is_installed_and_used() -> None:
     assert isinstance(watermark.load_font(FONT, 20), ImageFont.FreeTypeFont)
 
 
-def test_missing_font_falls_back_to_default() -> None:
-    assert watermark.load_font("/nonexistent/font.ttf", 20) is not None
+def test_missing_font_is_a_503_not_a_watermark_without_chinese() -> None:
+    # Pillow's default font has no CJK glyphs: falling back would drop the place silently
+    with pytest.raises(watermark.WatermarkFontMissing) as caught:
+        watermark.load_font("/nonexistent/font.ttf", 20)
+    assert caught.value.status == 503
+    assert "中文字体" in caught.value.message
 
 
 def test_display_copy_is_oriented_downscaled_jpeg_with_a_dark_bar() -> None:

@@ -13,6 +13,7 @@ from smartduty.recognition.engine import ModelsMissing
 from smartduty.recognition.ports import PlateRecognizer, Recognition
 from smartduty.recognition.providers.stub import StubRecognizer
 from smartduty.vehicles.plates import PlateColor
+from tests.factories.parking import jpeg_bytes
 
 
 def test_stub_answers_the_configured_plate() -> None:
@@ -30,7 +31,7 @@ def test_stub_answers_the_configured_plate() -> None:
 def test_read_plate_uses_the_recognizer_in_use() -> None:
     stub = StubRecognizer("京B12345")
     with selectors.use_recognizer(stub):
-        result = services.read_plate(data=b"jpeg bytes")
+        result = services.read_plate(data=jpeg_bytes())
     assert result.best is not None
     assert result.best.text == "京B12345"
     assert not result.needs_review
@@ -50,7 +51,7 @@ def test_missing_models_are_503(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(selectors, "get_recognizer", missing)
     with pytest.raises(services.RecognitionUnavailable) as caught:
-        services.read_plate(data=b"jpeg")
+        services.read_plate(data=jpeg_bytes())
     assert caught.value.status == 503
 
 
@@ -61,7 +62,7 @@ def test_saturated_process_answers_503(monkeypatch: pytest.MonkeyPatch) -> None:
         slots.acquire()
         try:
             with pytest.raises(services.RecognitionUnavailable, match="繁忙"):
-                services.read_plate(data=b"jpeg", recognizer=StubRecognizer())
+                services.read_plate(data=jpeg_bytes(), recognizer=StubRecognizer())
         finally:
             slots.release()
     monkeypatch.setattr(services, "_slots", None)

@@ -27,6 +27,12 @@ def find_sender(*, channel: str, name: str) -> Sender | None:
     return _SENDERS.find(_key(channel, name))
 
 
+def provider_names(*, channel: str) -> list[str]:
+    """Names of the providers registered for `channel`, sorted."""
+    prefix = f"{Channel(channel).value}:"
+    return [key.removeprefix(prefix) for key in _SENDERS.names() if key.startswith(prefix)]
+
+
 def provider_key(*, channel: str, name: str) -> str:
     """The registry key of a provider (for `senders().override(...)` in tests)."""
     return _key(channel, name)

@@ -25,6 +25,7 @@ from smartduty.stats.selectors.dashboard import (
     street_of,
 )
 from smartduty.stats.selectors.outbox import (
+    VIEW_CONSOLE,
     ConsoleEntry,
     list_console_messages,
     list_report_deliveries,
@@ -32,6 +33,7 @@ from smartduty.stats.selectors.outbox import (
 
 __all__ = [
     "VIEW",
+    "VIEW_CONSOLE",
     "Capabilities",
     "ConsoleEntry",
     "Dashboard",

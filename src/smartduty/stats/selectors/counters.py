@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from smartduty.kernel.scoping import Principal
-from smartduty.org.models import District
+from smartduty.org.selectors import get_district, get_unit
 from smartduty.parking.models import ParkingReport
 from smartduty.parking.states import Status
 
@@ -101,17 +101,26 @@ def period_reports(
         .filter(created_at__gte=start, created_at__lt=end)
         .exclude(status__in=_EXCLUDED)
     )
-    return scope_filters(qs, district_id=district_id, unit_id=unit_id)
+    return scope_filters(qs, principal=principal, district_id=district_id, unit_id=unit_id)
 
 
 def scope_filters(
-    qs: QuerySet[ParkingReport], *, district_id: UUID | None, unit_id: UUID | None
+    qs: QuerySet[ParkingReport],
+    *,
+    principal: Principal,
+    district_id: UUID | None,
+    unit_id: UUID | None,
 ) -> QuerySet[ParkingReport]:
-    """Narrow reports to a district's subtree and/or one unit (both optional)."""
+    """Narrow reports to a district's subtree and/or one unit (both optional).
+
+    A district or unit the principal cannot see raises `NotFound` (404), as everywhere else
+    in the API, instead of counting nothing.
+    """
     if district_id is not None:
-        qs = qs.filter(district__path__startswith=_path_of(district_id))
+        district = get_district(principal=principal, public_id=district_id)
+        qs = qs.filter(district__path__startswith=district.path)
     if unit_id is not None:
-        qs = qs.filter(unit__public_id=unit_id)
+        qs = qs.filter(unit=get_unit(principal=principal, public_id=unit_id))
     return qs
 
 
@@ -170,11 +179,6 @@ def parking_counters(
     for row in ordered:
         total.add(row)
     return ParkingStats(date_from=date_from, date_to=date_to, rows=ordered, total=total)
-
-
-def _path_of(district_id: UUID) -> str:
-    district = District.objects.filter(public_id=district_id).first()
-    return district.path if district is not None else "/nonexistent/"
 
 
 def daily_series(stats: ParkingStats) -> dict[date, ParkingCounters]:

@@ -140,6 +140,7 @@ def list_open_cases(
     """Open cases (soonest deadline first, then oldest) and how many there are in all."""
     qs = scope_filters(
         ParkingReport.objects.visible_to(principal, VIEW).filter(status__in=OPEN),
+        principal=principal,
         district_id=district_id,
         unit_id=unit_id,
     )

@@ -14,6 +14,7 @@ from uuid import UUID
 from django.db.models import CharField, QuerySet, Subquery
 from django.db.models.functions import Cast
 
+from smartduty.kernel.errors import PermissionDenied
 from smartduty.kernel.scoping import Principal
 from smartduty.notifications.models import ConsoleMessage, Delivery
 from smartduty.notifications.ports import Channel
@@ -22,6 +23,7 @@ from smartduty.parking.services import SUBJECT
 from smartduty.stats.selectors.counters import VIEW
 
 MAX_MESSAGES = 100
+VIEW_CONSOLE = "notifications.view_consolemessage"
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,12 @@ def list_report_deliveries(*, principal: Principal, report: ParkingReport) -> li
 def list_console_messages(
     *, principal: Principal, report: ParkingReport | None = None, limit: int = 20
 ) -> list[ConsoleEntry]:
-    """SMS that the console gateway received for visible reports, newest first."""
+    """SMS that the console gateway received for visible reports, newest first.
+
+    Needs `notifications.view_consolemessage` (`PermissionDenied`, 403, without it).
+    """
+    if not principal.has_perm(VIEW_CONSOLE):
+        raise PermissionDenied("您没有查看控制台短信的权限")
     deliveries = list(
         _deliveries(principal, report)
         .filter(channel=Channel.SMS)

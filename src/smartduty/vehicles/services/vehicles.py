@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from smartduty.kernel import audit
+from smartduty.kernel import audit, ratelimit
 from smartduty.kernel.crypto import decrypt_text, encrypt_text, mask_phone
-from smartduty.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from smartduty.kernel.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+    ValidationFailed,
+)
+from smartduty.kernel.ratelimit import Rate
 from smartduty.kernel.scoping import Principal
 from smartduty.org.models import District
 from smartduty.vehicles.models import Vehicle
@@ -19,6 +27,8 @@ from smartduty.vehicles.selectors import find_vehicle_by_plate
 
 REVEAL_PERMISSION = "vehicles.reveal_owner_phone"
 REVEAL_ACTION = "vehicles.reveal_owner_phone"
+REVEAL_BURST_ACTION = "vehicles.reveal_burst"
+"""Audit action: a user revealed many phones in a short time, or was refused for it."""
 MIN_REASON_CHARS = 4
 MAX_REASON_CHARS = 200
 MAX_OWNER_NAME_CHARS = 50
@@ -120,6 +130,58 @@ def clean_reveal_reason(raw: str) -> str:
     return reason
 
 
+def _reveal_rates() -> tuple[Rate, Rate, Rate]:
+    return (
+        Rate(limit=int(settings.RATE_LIMIT_REVEAL_BURST_PER_MINUTE), period_s=60),
+        Rate(limit=int(settings.RATE_LIMIT_REVEALS_PER_HOUR), period_s=3600),
+        Rate(limit=int(settings.RATE_LIMIT_REVEALS_PER_DAY), period_s=86400),
+    )
+
+
+def _throttle_reveals(
+    *, actor: User | AnonymousUser | None, vehicle: Vehicle, ip_address: str | None
+) -> None:
+    """At most `RATE_LIMIT_REVEALS_PER_HOUR` and `_PER_DAY` reveals per user (429 beyond);
+    a burst (more than `RATE_LIMIT_REVEAL_BURST_PER_MINUTE` within a minute) or a refusal is
+    flagged with one `vehicles.reveal_burst` audit row per user and hour."""
+    who = f"u:{actor.pk}" if actor is not None and actor.is_authenticated else "u:system"
+    burst, hourly, daily = _reveal_rates()
+    bursting = not ratelimit.hit(f"reveal-burst:{who}", burst).allowed
+    refused = next(
+        (
+            (decision, period)
+            for decision, period in (
+                (ratelimit.hit(f"reveal-day:{who}", daily), "天"),
+                (ratelimit.hit(f"reveal-hour:{who}", hourly), "小时"),
+            )
+            if not decision.allowed
+        ),
+        None,
+    )
+    flag_once = Rate(limit=1, period_s=3600)
+    if (bursting or refused) and ratelimit.hit(f"reveal-flag:{who}", flag_once).allowed:
+        audit.record(
+            actor=actor,
+            action=REVEAL_BURST_ACTION,
+            obj=vehicle,
+            district_path=vehicle.district.path,
+            reason="短时间内多次查看车主完整电话" + ("，已超出上限被拒绝" if refused else ""),
+            changes={
+                "burst_per_minute": burst.limit,
+                "per_hour": hourly.limit,
+                "per_day": daily.limit,
+                "refused": refused is not None,
+            },
+            ip_address=ip_address,
+        )
+    if refused is not None:
+        decision, period = refused
+        raise TooManyAttempts(
+            f"查看车主电话过于频繁（每{period}上限已到），请 {decision.retry_after} 秒后再试",
+            retry_after=decision.retry_after,
+        )
+
+
 def reveal_owner_phone(
     *,
     principal: Principal,
@@ -138,6 +200,7 @@ def reveal_owner_phone(
     if not principal.has_perm(REVEAL_PERMISSION):
         raise PermissionDenied("您没有查看车主完整电话的权限")
     clean_reason = clean_reveal_reason(reason)
+    _throttle_reveals(actor=actor, vehicle=vehicle, ip_address=ip_address)
     phone = decrypt_text(vehicle.owner_phone_encrypted)
     with transaction.atomic():
         audit.record(

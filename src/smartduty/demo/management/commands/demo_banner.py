@@ -35,13 +35,27 @@ class Command(BaseCommand):
         lines += [
             f"  {o.username:<14} {o.role.label:<6} {o.name}  证号 {o.badge}" for o in data.OFFICERS
         ]
+        required = list(settings.OTP_REQUIRED_ROLES)
+        if required:
+            lines += [
+                "",
+                f"两步验证（TOTP）强制角色 / two-factor required for: {', '.join(required)}",
+                "  首次登录指挥中心或管理后台时扫码绑定身份验证器 / enrol at first log-in",
+            ]
+        else:
+            lines += [
+                "",
+                "两步验证（TOTP）：演示模式默认不强制，账号可自愿绑定 / demo: not enforced",
+                "  强制 enforce: SMARTDUTY_ACCOUNTS__OTP_REQUIRED_ROLES="
+                '\'["sysadmin","command","squad_leader"]\'',
+            ]
         if settings.DEBUG:
             lines += [
                 "",
                 "注意：开发模式（DEBUG=True）；未设置的密钥由本机首次启动时生成于 var/，",
                 "      仅供演示，勿用于生产。生产部署见 docs/operations/install.md。",
-                "Note: development mode (DEBUG=True); keys left unset are generated for this",
-                "      install in var/. A demo, not a production set-up (docs/operations/install.md).",
+                "Note: development mode (DEBUG=True); keys left unset are generated for",
+                "      this install in var/. A demo, not production (docs/operations/install.md).",
             ]
         lines += ["", "按 Ctrl-C 停止 (web + worker)", "=" * 64, ""]
         self.stdout.write("\n".join(lines))
