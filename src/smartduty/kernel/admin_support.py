@@ -11,11 +11,12 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from smartduty.kernel import audit
+from smartduty.kernel.clientip import client_ip
 from smartduty.kernel.scoping import Principal, ScopedQuerySet
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request) or None
 
 
 class ScopedAuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic over any model

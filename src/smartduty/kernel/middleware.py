@@ -28,6 +28,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from smartduty.kernel import ratelimit
+from smartduty.kernel.clientip import client_ip
 from smartduty.kernel.errors import ServiceUnavailable, TooManyAttempts
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -163,12 +164,6 @@ class LoadSheddingMiddleware:
             self.slots.release()
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is the client's to write unless a proxy we trust
-    # rewrites it, and the proxy in front is expected to set REMOTE_ADDR (nginx real_ip)
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
 def principal_key(request: HttpRequest) -> str:
     """Who is asking: the signed-in user, else the API token (hashed), else the address."""
     user = getattr(request, "user", None)
@@ -178,7 +173,7 @@ def principal_key(request: HttpRequest) -> str:
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return "t:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
-    return f"ip:{_client_ip(request)}"
+    return f"ip:{client_ip(request) or 'unknown'}"
 
 
 def _rate(setting: str, default: int) -> ratelimit.Rate:

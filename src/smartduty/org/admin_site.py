@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from smartduty.kernel.clientip import client_ip
 from smartduty.kernel.errors import DomainError, TooManyAttempts
 from smartduty.org import otp, services
-from smartduty.org.auth import client_ip
 
 
 class OtpAdminLoginForm(AdminAuthenticationForm):

@@ -8,9 +8,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 
+from smartduty.kernel.clientip import client_ip
 from smartduty.kernel.errors import NotFound
 from smartduty.org import selectors, services
-from smartduty.org.auth import client_ip, officer_of, principal_of, token_of
+from smartduty.org.auth import officer_of, principal_of, token_of
 from smartduty.org.models import District, Officer, Unit
 from smartduty.org.schemas import (
     ApiTokenOut,

@@ -5,10 +5,8 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -16,25 +14,6 @@ from smartduty.kernel.errors import DomainError
 from smartduty.kernel.scoping import Principal
 from smartduty.org import otp, services
 from smartduty.org.models import ApiToken, Officer
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The caller's address: `REMOTE_ADDR`, or behind a trusted proxy (`TRUSTED_PROXIES`) the
-    nearest `X-Forwarded-For` hop that is not itself a trusted proxy. Log-in throttling and
-    the audit log key on it, so a client cannot choose it by sending the header itself."""
-    remote = str(request.META.get("REMOTE_ADDR") or "")
-    trusted = set(settings.TRUSTED_PROXIES)
-    if remote not in trusted:
-        return remote
-    hops = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
-    for hop in reversed([h.strip() for h in hops if h.strip()]):
-        if hop in trusted:
-            continue
-        try:
-            return str(ipaddress.ip_address(hop))
-        except ValueError:
-            return remote
-    return remote
 
 
 class SessionAuth(APIKeyCookie):

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from smartduty.kernel import audit
-from smartduty.org.auth import client_ip
+from smartduty.kernel.clientip import client_ip
 
 SESSION_LOGIN_AT = "_smartduty_login_at"
 SESSION_SEEN_AT = "_smartduty_seen_at"

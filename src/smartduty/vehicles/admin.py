@@ -23,6 +23,7 @@ from django.utils.html import format_html
 
 from smartduty.kernel import audit
 from smartduty.kernel.admin_support import ScopedAuditedAdmin
+from smartduty.kernel.clientip import client_ip
 from smartduty.kernel.errors import DomainError, TooManyAttempts, ValidationFailed
 from smartduty.kernel.errors import PermissionDenied as DomainPermissionDenied
 from smartduty.kernel.spreadsheets import safe_row
@@ -35,10 +36,6 @@ from smartduty.vehicles.selectors import IMPORT_VEHICLES
 from smartduty.vehicles.services.vehicles import REVEAL_PERMISSION
 
 _REPORT_ROWS_SHOWN = 500
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @admin.register(Vehicle)
@@ -129,7 +126,7 @@ class VehicleAdmin(ScopedAuditedAdmin):
             obj=obj,
             district_path=data["district"].path,
             changes=changes,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request) or None,
         )
 
     def get_urls(self) -> list[URLPattern]:
@@ -169,7 +166,7 @@ class VehicleAdmin(ScopedAuditedAdmin):
                     actor=request.user,
                     vehicle=vehicle,
                     reason=form.cleaned_data["reason"],
-                    ip_address=_client_ip(request),
+                    ip_address=client_ip(request) or None,
                 )
             except ValidationFailed as exc:
                 form.add_error("reason", exc.message)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from smartduty.kernel.clientip import client_ip
 from smartduty.kernel.pagination import BoundedLimitOffsetPagination
 from smartduty.org.auth import principal_of
 from smartduty.vehicles import selectors, services
@@ -53,7 +54,7 @@ def reveal_phone(
         actor=request.user,
         vehicle=vehicle,
         reason=payload.reason,
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=client_ip(request) or None,
     )
     response["Cache-Control"] = "no-store"
     return Status(

@@ -30,11 +30,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from smartduty.kernel.clientip import client_ip
 from smartduty.kernel.errors import DomainError
 from smartduty.kernel.middleware import content_security_policy
 from smartduty.org import otp as org_otp
 from smartduty.org import services as org_services
-from smartduty.org.auth import client_ip
 
 APPS: Final = {"officer": "/app/", "command": "/command/"}
 NOT_BUILT: Final = (
