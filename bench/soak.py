@@ -421,7 +421,12 @@ class Generator:
         self.client = httpx.Client(
             base_url=plan["base_url"],
             timeout=httpx.Timeout(plan["timeout"]),
-            limits=httpx.Limits(max_connections=threads, max_keepalive_connections=threads),
+            # idle connections are dropped after 1 s, below gunicorn's keep-alive of 2 s, as a
+            # browser's pool does: a request never goes out on a connection the server is
+            # closing at that moment (which httpx reports as a ReadError, not a server error)
+            limits=httpx.Limits(
+                max_connections=threads, max_keepalive_connections=threads, keepalive_expiry=1.0
+            ),
         )
         self.pool = ThreadPoolExecutor(max_workers=threads)
         self.duration = float(plan["duration"])

@@ -22,6 +22,7 @@ from ninja.renderers import JSONRenderer
 from pydantic import Field
 
 from smartduty import errorpages
+from smartduty.cases.api import router as cases_router
 from smartduty.evidence.api import router as evidence_router
 from smartduty.kernel.errors import DomainError
 from smartduty.notifications.api import router as notifications_router
@@ -257,3 +258,4 @@ api.add_router("/", parking_router)
 api.add_router("/", stats_router)
 api.add_router("/", recognition_router)
 api.add_router("/", notifications_router)
+api.add_router("/", cases_router)

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "smartduty.vehicles",
     "smartduty.notifications",
     "smartduty.recognition",
+    "smartduty.cases",
     "smartduty.parking",
     "smartduty.stats",
     "smartduty.demo",

@@ -22,6 +22,7 @@ from smartduty.org.states import Role
 from smartduty.parking.models import ParkingReport
 from smartduty.parking.states import Status
 from smartduty.vehicles.models import Vehicle
+from tests.factories.cases import case_in_a
 from tests.factories.org import City, make_officer
 from tests.factories.parking import jpeg_bytes, report_in
 
@@ -118,8 +119,11 @@ def targets(city: City) -> Targets:
     officer = make_officer(city.unit_a, role=Role.OFFICER, username="a_field")
     report = report_in(Status.NOTICE_POSTED, officer)
     vehicle = Vehicle.objects.get(plate=report.plate)
+    case = case_in_a(officer)
     return Targets(
         ids={
+            "case": str(case.public_id),
+            "approval": str(case.approvals.get().public_id),
             "district": str(city.district_a.public_id),
             "unit": str(city.unit_a.public_id),
             "officer": str(officer.public_id),

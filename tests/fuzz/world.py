@@ -15,6 +15,7 @@ from smartduty.org.models import Officer
 from smartduty.org.states import Role
 from smartduty.parking.models import ParkingReport
 from smartduty.parking.states import Status
+from tests.factories.cases import case_in_a, cases_in_every_state
 from tests.factories.evidence import camera_exif, image_bytes, make_photo
 from tests.factories.org import make_city, make_officer
 from tests.factories.parking import report_in
@@ -72,8 +73,15 @@ KIND_BY_SEGMENT = {
     "photos": "photo",
     "vehicles": "vehicle",
     "parking-reports": "report",
+    "cases": "case",
+    "case-approvals": "approval",
 }
-KIND_BY_FIELD = {"district_id": "district", "unit_id": "unit", "report_id": "report"}
+KIND_BY_FIELD = {
+    "district_id": "district",
+    "unit_id": "unit",
+    "report_id": "report",
+    "duplicate_of": "case",
+}
 
 # the world of the fuzz item that runs now (set by the `fuzzer` fixture, read by schema hooks)
 ACTIVE: list[World | None] = [None]
@@ -110,6 +118,8 @@ def build_world() -> World:
     districts = [city.city, city.district_a, city.district_b, city.street_a, city.street_b]
     units = [city.city_unit, city.unit_a, city.unit_b]
     everyone = [officer, commander, leader, stranger]
+    cases = cases_in_every_state(officer, commander)
+    cases.append(case_in_a(stranger))  # and one in 西区, with a pending 作废 request
     world = World(officers={"officer": officer, "commander": commander})
     world.ids = {
         "district": [str(d.public_id) for d in districts],
@@ -126,5 +136,7 @@ def build_world() -> World:
         ],
         "vehicle": [str(v.public_id) for v in vehicles],
         "report": [str(r.public_id) for r in reports],
+        "case": [str(c.public_id) for c in cases],
+        "approval": [str(a.public_id) for c in cases for a in c.approvals.all()],
     }
     return world

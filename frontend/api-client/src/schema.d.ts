@@ -70,6 +70,172 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/case-approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Approvals
+         * @description The approval ledger of my subtree (`pending=false`: decided ones too), newest first.
+         */
+        get: operations["cases-list_approvals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/case-approvals/{public_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide Approval
+         * @description Approve (the action is carried out) or reject; the approver's role must be allowed.
+         */
+        post: operations["cases-decide_approval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/case-categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Categories
+         * @description The 小类 a case can be reported under, in tile order (违法停车 first).
+         */
+        get: operations["cases-list_categories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Cases
+         * @description The case board: running clocks first (nearest due time first), then newest.
+         */
+        get: operations["cases-list_cases"];
+        put?: never;
+        /**
+         * Create Case
+         * @description 上报 a case (photo optional, as the category asks). The same `idempotency_key` twice
+         *     returns the first case (200).
+         */
+        post: operations["cases-create_case"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{public_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Case
+         * @description One case.
+         */
+        get: operations["cases-get_case"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{public_id}/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Approval
+         * @description Ask for 回退, 延期 (`extra_hours`), 缓办 or 作废; one open request per case.
+         */
+        post: operations["cases-request_approval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{public_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Timeline
+         * @description Every step, warning and overdue mark of a case, oldest first.
+         */
+        get: operations["cases-get_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{public_id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Transition
+         * @description One step of the loop. 处置 (`handle`) takes the after-photo, 核查 (`verify_pass` /
+         *     `verify_fail`) a photo of the place; `dispatch` needs `unit_id`; `evaluate` a `rating`.
+         */
+        post: operations["cases-create_transition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/districts": {
         parameters: {
             query?: never;
@@ -854,6 +1020,74 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** ApprovalFilter */
+        ApprovalFilter: {
+            /**
+             * Pending
+             * @description 只看待审批的（false：含已审批）
+             * @default true
+             */
+            pending: boolean;
+        };
+        /** ApprovalIn */
+        ApprovalIn: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "send_back" | "extend" | "defer" | "void";
+            /**
+             * Extra Hours
+             * @description 延期工作小时（保留两位小数）
+             */
+            extra_hours?: number | null;
+            /** Reason */
+            reason: string;
+        };
+        /** ApprovalOut */
+        ApprovalOut: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "send_back" | "extend" | "defer" | "void";
+            /** Action Label */
+            action_label: string;
+            /**
+             * Case Id
+             * Format: uuid
+             */
+            case_id: string;
+            /** Case Number */
+            case_number: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decided By */
+            decided_by: string;
+            /** Decision Note */
+            decision_note: string;
+            /** Extra Hours */
+            extra_hours: number | null;
+            /**
+             * Public Id
+             * Format: uuid
+             */
+            public_id: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /** Requested By */
+            requested_by: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected";
+        };
         /**
          * CapabilitiesOut
          * @description Counters of capabilities still being built (null until they exist).
@@ -874,6 +1108,234 @@ export interface components {
              * @description 清理僵尸车（辆）
              */
             zombie_cars_cleared: number | null;
+        };
+        /**
+         * CaseActionIn
+         * @description Form fields of one action (the photo goes with handle and verify).
+         */
+        CaseActionIn: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "register" | "reject" | "mark_duplicate" | "dispatch" | "handle" | "verify_pass" | "verify_fail" | "resume" | "evaluate";
+            /**
+             * Duplicate Of
+             * @description 重复于哪个案件
+             */
+            duplicate_of?: string | null;
+            /**
+             * Note
+             * @description 处置说明
+             * @default
+             */
+            note: string;
+            /**
+             * Rating
+             * @description 评价 1-5 分
+             */
+            rating?: number | null;
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+            /**
+             * Unit Id
+             * @description 派遣时的处置单位
+             */
+            unit_id?: string | null;
+            /**
+             * Version
+             * @description 乐观锁版本号
+             */
+            version?: number | null;
+        };
+        /**
+         * CaseCreateIn
+         * @description Form fields sent with the photo of a new case.
+         */
+        CaseCreateIn: {
+            /**
+             * Category Code
+             * @description 小类编码，如 E0401
+             */
+            category_code: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * District Id
+             * @description 默认为本人所在单位的辖区
+             */
+            district_id?: string | null;
+            /**
+             * Form Data
+             * @description 类别表单的填写内容（JSON 对象，如 {"stall_count": 2}）
+             * @default {}
+             */
+            form_data: string;
+            /** Idempotency Key */
+            idempotency_key?: string | null;
+            /** Lat */
+            lat?: number | null;
+            /** Lon */
+            lon?: number | null;
+            /**
+             * Place
+             * @default
+             */
+            place: string;
+        };
+        /** CaseFilter */
+        CaseFilter: {
+            /** Category Code */
+            category_code?: string | null;
+            /**
+             * Mine
+             * @description 只看我上报的
+             * @default false
+             */
+            mine: boolean;
+            /**
+             * Open Only
+             * @description 只看未结案件
+             * @default false
+             */
+            open_only: boolean;
+            /** Status */
+            status?: ("reported" | "registered" | "dispatched" | "handled" | "deferred" | "closed" | "evaluated" | "not_a_case" | "duplicate" | "voided") | null;
+            /** Unit Id */
+            unit_id?: string | null;
+        };
+        /** CaseOut */
+        CaseOut: {
+            /** After Photo Url */
+            after_photo_url: string | null;
+            /** Allowed Actions */
+            allowed_actions: string[];
+            /** Category Code */
+            category_code: string;
+            /** Category Name */
+            category_name: string;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "officer" | "command" | "public";
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** District */
+            district: string;
+            /**
+             * District Id
+             * Format: uuid
+             */
+            district_id: string;
+            /** Extension Count */
+            extension_count: number;
+            /** Form Data */
+            form_data: {
+                [key: string]: unknown;
+            };
+            /** Handle Due At */
+            handle_due_at: string | null;
+            /** Lat */
+            lat: number | null;
+            /** Lon */
+            lon: number | null;
+            /** Number */
+            number: string;
+            /** On Time */
+            on_time: boolean;
+            /** Overdue Steps */
+            overdue_steps: string[];
+            /** Photo Url */
+            photo_url: string | null;
+            /** Place */
+            place: string;
+            /**
+             * Public Id
+             * Format: uuid
+             */
+            public_id: string;
+            /** Rating */
+            rating: number | null;
+            /** Rework Count */
+            rework_count: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "reported" | "registered" | "dispatched" | "handled" | "deferred" | "closed" | "evaluated" | "not_a_case" | "duplicate" | "voided";
+            /** Status Label */
+            status_label: string;
+            /**
+             * Step
+             * @enum {string}
+             */
+            step: "" | "dispatch" | "handle" | "verify";
+            /** Step Due At */
+            step_due_at: string | null;
+            /** Unit */
+            unit: string;
+            /** Unit Id */
+            unit_id: string | null;
+            /** Version */
+            version: number;
+        };
+        /**
+         * CategoryOut
+         * @description A 小类 as the apps show it (a tile, the form it asks, its handling limit).
+         */
+        CategoryOut: {
+            /** After Photo Required */
+            after_photo_required: boolean;
+            /** Agency Kind */
+            agency_kind: string;
+            /** Code */
+            code: string;
+            /** Form Fields */
+            form_fields: components["schemas"]["FormFieldOut"][];
+            /** Handle Limit */
+            handle_limit: number;
+            /**
+             * Handle Unit
+             * @enum {string}
+             */
+            handle_unit: "work_hours" | "work_days" | "clock_hours";
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Parent Code */
+            parent_code: string;
+            /** Parent Name */
+            parent_name: string;
+            /**
+             * Public Id
+             * Format: uuid
+             */
+            public_id: string;
+            /**
+             * Verified By
+             * @enum {string}
+             */
+            verified_by: "reporter" | "supervisor";
+            /**
+             * Workflow
+             * @enum {string}
+             */
+            workflow: "standard" | "parking";
         };
         /**
          * ClosePhotoIn
@@ -991,6 +1453,16 @@ export interface components {
             points: components["schemas"]["MapPointOut"][];
             total: components["schemas"]["CountersOut"];
         };
+        /** DecisionIn */
+        DecisionIn: {
+            /** Approve */
+            approve: boolean;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
         /**
          * DeliveryOut
          * @description A message requested for a report and where it stands in the outbox.
@@ -1091,6 +1563,28 @@ export interface components {
              * @description 中文错误说明，可直接展示给用户
              */
             message: string;
+        };
+        /** FormFieldOut */
+        FormFieldOut: {
+            /**
+             * Choices
+             * @default []
+             */
+            choices: string[];
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default false
+             */
+            required: boolean;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "text" | "number" | "choice" | "boolean";
         };
         /**
          * HeatmapOut
@@ -1264,6 +1758,20 @@ export interface components {
             status_label: string;
             /** Unit */
             unit: string;
+        };
+        /** PagedApprovalOut */
+        PagedApprovalOut: {
+            /** Count */
+            count: number;
+            /** Items */
+            items: components["schemas"]["ApprovalOut"][];
+        };
+        /** PagedCaseOut */
+        PagedCaseOut: {
+            /** Count */
+            count: number;
+            /** Items */
+            items: components["schemas"]["CaseOut"][];
         };
         /** PagedVehicleOut */
         PagedVehicleOut: {
@@ -1814,6 +2322,24 @@ export interface components {
             rows: components["schemas"]["CountersOut"][];
             total: components["schemas"]["CountersOut"];
         };
+        /** TimelineOut */
+        TimelineOut: {
+            /** Action */
+            action: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** From Status */
+            from_status: string;
+            /** Reason */
+            reason: string;
+            /** To Status */
+            to_status: string;
+        };
         /**
          * TokenIn
          * @description Username and password exchanged for a bearer token.
@@ -2233,6 +2759,863 @@ export interface operations {
             };
             /** @description 版本冲突，或当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "cases-list_approvals": {
+        parameters: {
+            query?: {
+                /** @description 只看待审批的（false：含已审批） */
+                pending?: boolean;
+                /** @description 每页条数（1–200） */
+                limit?: number;
+                /** @description 跳过的条数（0–1000000） */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PagedApprovalOut"];
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "cases-decide_approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                public_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalOut"];
+                };
+            };
+            /** @description 请求格式错误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 记录不存在，或不在您的辖区范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 版本冲突，或当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "cases-list_categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryOut"][];
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "cases-list_cases": {
+        parameters: {
+            query?: {
+                status?: ("reported" | "registered" | "dispatched" | "handled" | "deferred" | "closed" | "evaluated" | "not_a_case" | "duplicate" | "voided") | null;
+                category_code?: string | null;
+                unit_id?: string | null;
+                /** @description 只看我上报的 */
+                mine?: boolean;
+                /** @description 只看未结案件 */
+                open_only?: boolean;
+                /** @description 每页条数（1–200） */
+                limit?: number;
+                /** @description 跳过的条数（0–1000000） */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PagedCaseOut"];
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 记录不存在，或不在您的辖区范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "cases-create_case": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Category Code
+                     * @description 小类编码，如 E0401
+                     */
+                    category_code: string;
+                    /**
+                     * Description
+                     * @default
+                     */
+                    description?: string;
+                    /**
+                     * District Id
+                     * @description 默认为本人所在单位的辖区
+                     */
+                    district_id?: string | null;
+                    /** File */
+                    file?: string | null;
+                    /**
+                     * Form Data
+                     * @description 类别表单的填写内容（JSON 对象，如 {"stall_count": 2}）
+                     * @default {}
+                     */
+                    form_data?: string;
+                    /** Idempotency Key */
+                    idempotency_key?: string | null;
+                    /** Lat */
+                    lat?: number | null;
+                    /** Lon */
+                    lon?: number | null;
+                    /**
+                     * Place
+                     * @default
+                     */
+                    place?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description 请求格式错误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 记录不存在，或不在您的辖区范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 版本冲突，或当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 上传内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "cases-get_case": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                public_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 记录不存在，或不在您的辖区范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "cases-request_approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                public_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalOut"];
+                };
+            };
+            /** @description 请求格式错误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 记录不存在，或不在您的辖区范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 版本冲突，或当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "cases-get_timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                public_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelineOut"][];
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 记录不存在，或不在您的辖区范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "cases-create_transition": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                public_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Action
+                     * @enum {string}
+                     */
+                    action: "register" | "reject" | "mark_duplicate" | "dispatch" | "handle" | "verify_pass" | "verify_fail" | "resume" | "evaluate";
+                    /**
+                     * Duplicate Of
+                     * @description 重复于哪个案件
+                     */
+                    duplicate_of?: string | null;
+                    /** File */
+                    file?: string | null;
+                    /**
+                     * Note
+                     * @description 处置说明
+                     * @default
+                     */
+                    note?: string;
+                    /**
+                     * Rating
+                     * @description 评价 1-5 分
+                     */
+                    rating?: number | null;
+                    /**
+                     * Reason
+                     * @default
+                     */
+                    reason?: string;
+                    /**
+                     * Unit Id
+                     * @description 派遣时的处置单位
+                     */
+                    unit_id?: string | null;
+                    /**
+                     * Version
+                     * @description 乐观锁版本号
+                     */
+                    version?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description 请求格式错误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 记录不存在，或不在您的辖区范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 版本冲突，或当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 上传内容过大 */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,8 @@ const zhCN = {
     usernamePh: "请输入账号",
     passwordPh: "请输入密码",
     failed: "登录失败",
+    otp: "动态验证码",
+    otpPh: "身份验证器上的 6 位数字，或一个恢复码",
   },
   home: {
     hello: "{name}，您好",
@@ -124,6 +126,8 @@ const en: Messages = {
     usernamePh: "Your username",
     passwordPh: "Your password",
     failed: "Login failed",
+    otp: "One-time code",
+    otpPh: "6 digits from your authenticator, or a recovery code",
   },
   home: {
     hello: "Hello, {name}",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import re
 import threading
 from collections.abc import Callable
@@ -46,6 +47,8 @@ TOO_MANY: Final = "请求过于频繁，请 {seconds} 秒后再试"
 PLATE_READS_TOO_MANY: Final = "车牌识别请求过于频繁，请 {seconds} 秒后再试，或手动输入车牌号"
 SHED: Final = "服务器繁忙，请 {seconds} 秒后重试"
 _HOST: Final = re.compile(r"(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?")
+
+logger = logging.getLogger("smartduty.limits")
 
 
 def tile_source(tile_url: str) -> str:
@@ -116,6 +119,10 @@ def error_response(request: HttpRequest, exc: TooManyAttempts | ServiceUnavailab
     if exc.retry_after is not None:
         response["Retry-After"] = str(max(1, int(exc.retry_after)))
     response["Cache-Control"] = "no-store"
+    # a refusal by design, not a fault: one WARNING line, never Django's ERROR "Service
+    # Unavailable" line (which monitoring counts as a server error)
+    logger.warning("%s %s: %s %s", exc.status, exc.code, request.method, request.path)
+    response._has_been_logged = True  # type: ignore[attr-defined]  # django.utils.log
     return response
 
 

@@ -22,10 +22,15 @@ _VIEW_ALL: Final = (
     "evidence.view_photo",
     "vehicles.view_vehicle",
     "parking.view_parkingreport",
+    "cases.view_category",
+    "cases.view_calendarday",
+    "cases.view_case",
+    "cases.view_caseapproval",
 )
 _FIELD: Final = (
     "evidence.add_photo",
     "parking.report_parking",
+    "cases.report_case",
     # the officer app shows the console gateway's copy of an owner SMS (demo provider)
     "notifications.view_consolemessage",
 )
@@ -42,15 +47,24 @@ ROLE_PERMISSIONS: Final[dict[Role, tuple[str, ...]]] = {
         "kernel.view_timer",
         "notifications.view_delivery",
         "parking.void_parkingreport",
+        # the city's categories and its working calendar (放假 / 调休 days)
+        "cases.change_category",
+        "cases.add_calendarday",
+        "cases.change_calendarday",
+        "cases.delete_calendarday",
+        # 立案, 派遣 and 核查 (the 指挥中心 is also the 监督中心 until a 监督员 role exists)
+        "cases.register_case",
+        "cases.verify_case",
     ),
     Role.SQUAD_LEADER: (
         *_VIEW_ALL,
         "vehicles.reveal_owner_phone",
         *_FIELD,
         "parking.void_parkingreport",
+        "cases.handle_case",
     ),
-    Role.OFFICER: (*_VIEW_ALL, *_FIELD),
-    Role.TRAFFIC_POLICE: (*_VIEW_ALL, *_FIELD, "vehicles.reveal_owner_phone"),
+    Role.OFFICER: (*_VIEW_ALL, *_FIELD, "cases.handle_case"),
+    Role.TRAFFIC_POLICE: (*_VIEW_ALL, *_FIELD, "vehicles.reveal_owner_phone", "cases.handle_case"),
 }
 
 STAFF_ROLES: Final = frozenset({Role.SYSADMIN, Role.COMMAND, Role.SQUAD_LEADER})
@@ -65,4 +79,5 @@ OUR_APPS: Final = (
     "notifications",
     "parking",
     "stats",
+    "cases",
 )

@@ -12,10 +12,13 @@ class DistrictLevel(models.TextChoices):
 
 
 class AgencyKind(models.TextChoices):
-    """The two agencies that work jointly."""
+    """Who handles cases: the two agencies that work jointly, the 街道办事处, and contractors
+    (作业单位, e.g. the cleaners who remove small ads)."""
 
     CHENGGUAN = "chengguan", "城管"
     JIAOJING = "jiaojing", "交警"
+    STREET = "street", "街道办事处"
+    CONTRACTOR = "contractor", "作业单位"
 
 
 class UnitLevel(models.TextChoices):

@@ -8,7 +8,6 @@ RFC 3339 clients send it, is converted to `settings.TIME_ZONE`: `14:00:00Z` → 
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import datetime, time
 from typing import Any, Final
@@ -21,6 +20,7 @@ from django.utils import timezone
 from smartduty.kernel import audit
 from smartduty.kernel.errors import Conflict, PermissionDenied, ValidationFailed
 from smartduty.kernel.scoping import Principal
+from smartduty.kernel.text import has_hidden_characters
 from smartduty.org.models import District
 from smartduty.policy import choices
 from smartduty.policy.models import DistrictPolicy
@@ -60,13 +60,6 @@ TEXT_FIELDS: Final = {
     "sms_signature": "短信签名",
     "sms_template_code": "挪车短信模板编号",
 }
-_HIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
-"""Control, format (zero-width, bidi overrides), private-use, surrogate, line separators."""
-
-
-def has_hidden_characters(text: str) -> bool:
-    """Whether `text` holds a control or invisible character (tab and newline included)."""
-    return any(unicodedata.category(ch) in _HIDDEN_CATEGORIES for ch in text)
 
 
 def local_time(value: time | None) -> time | None:

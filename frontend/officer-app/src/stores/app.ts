@@ -48,8 +48,9 @@ export const useApp = defineStore("app", () => {
     );
   }
 
-  async function login(username: string, password: string) {
-    await sessionLogin(username, password);
+  /** Password log-in; `otp` for an account with two-factor (the API answers `otp_required`). */
+  async function login(username: string, password: string, otp?: string) {
+    await sessionLogin(username, password, otp);
     me.value = await api.me();
     save();
   }

@@ -1,0 +1,105 @@
+"""Reads of the case core."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+from uuid import UUID
+
+from django.conf import settings
+from django.db.models import F, QuerySet
+
+from smartduty.cases.models import (
+    ApprovalStatus,
+    CalendarDay,
+    CalendarDayKind,
+    Case,
+    CaseApproval,
+    Category,
+)
+from smartduty.cases.states import OPEN
+from smartduty.cases.workcalendar import WorkCalendar
+from smartduty.kernel.errors import NotFound
+from smartduty.kernel.scoping import Principal
+
+VIEW_CASE: Final = "cases.view_case"
+
+
+def work_calendar() -> WorkCalendar:
+    """The city's working calendar: its time zone and the 放假 / 调休 days the admin keeps."""
+    holidays: list[date] = []
+    workdays: list[date] = []
+    for day, kind in CalendarDay.objects.values_list("day", "kind"):
+        (holidays if kind == CalendarDayKind.HOLIDAY else workdays).append(day)
+    return WorkCalendar.of(settings.TIME_ZONE, holidays=holidays, workdays=workdays)
+
+
+def list_categories(*, include_inactive: bool = False) -> QuerySet[Category]:
+    """大类 and 小类 in display order (the officer app's tiles, the admin's list)."""
+    rows = Category.objects.select_related("parent")
+    return rows if include_inactive else rows.filter(active=True)
+
+
+def list_cases(
+    *,
+    principal: Principal,
+    status: str | None = None,
+    category_code: str | None = None,
+    unit_id: int | None = None,
+    reported_by_id: int | None = None,
+    open_only: bool = False,
+) -> QuerySet[Case]:
+    """Cases of my subtree for the case board: running clocks first, the nearest due time
+    first; then the rest, newest first."""
+    rows = (
+        Case.objects.visible_to(principal, VIEW_CASE)
+        .select_related("category", "district", "unit", "photo", "after_photo")
+        .order_by(F("step_due_at").asc(nulls_last=True), "-created_at", "-id")
+    )
+    if status:
+        rows = rows.filter(status=status)
+    if category_code:
+        rows = rows.filter(category__code__startswith=category_code)
+    if unit_id is not None:
+        rows = rows.filter(unit_id=unit_id)
+    if reported_by_id is not None:
+        rows = rows.filter(reported_by_id=reported_by_id)
+    if open_only:
+        rows = rows.filter(status__in=OPEN)
+    return rows
+
+
+def get_case(*, principal: Principal, public_id: UUID) -> Case:
+    """One case in my subtree (404 otherwise)."""
+    case = (
+        Case.objects.visible_to(principal, VIEW_CASE)
+        .select_related("category", "district", "unit", "photo", "after_photo")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound("未找到该案件，或不在您的辖区范围内")
+    return case
+
+
+def get_category(*, code: str) -> Category:
+    category = Category.objects.select_related("parent").filter(code=code, active=True).first()
+    if category is None:
+        raise NotFound(f"未找到启用的案件类别 {code}")
+    return category
+
+
+def list_approvals(*, principal: Principal, pending_only: bool) -> QuerySet[CaseApproval]:
+    """The approval ledger of the cases in my subtree, newest first."""
+    rows = CaseApproval.objects.filter(
+        case__in=Case.objects.visible_to(principal, VIEW_CASE)
+    ).select_related("case", "requested_by", "decided_by")
+    return rows.filter(status=ApprovalStatus.PENDING) if pending_only else rows
+
+
+def get_approval(*, principal: Principal, public_id: UUID) -> CaseApproval:
+    approval = list_approvals(principal=principal, pending_only=False).filter(public_id=public_id)
+    found = approval.select_related("case__category", "case__district").first()
+    if found is None:
+        raise NotFound("未找到该审批申请，或不在您的辖区范围内")
+    return found

@@ -1,0 +1,599 @@
+"""Writes of the case core: report a case, move it along `states.ALLOWED`, run the approval
+ledger and the step clocks.
+
+- `report_case` opens a case (上报) in the reporter's scope, numbered per district and day.
+- `act` is what people do: it checks who may take the action (`_may`), then `transition`
+  moves the case. Actions in `states.NEEDS_APPROVAL` are never carried out by `act`: they go
+  through `request_approval` → `decide_approval`, and the approver's role must be in
+  `states.APPROVER_ROLES`.
+- `transition` is the one place that changes `status`. In the same transaction it stops the
+  clock of the step it leaves and starts the clock of the step it enters (`STEP_OF_STATUS`):
+  the due time comes from the category's limit on the working calendar, and two timers are
+  scheduled: `cases.step_warn` when 80 % of the clock's span has run, `cases.step_overdue` at
+  the due time. 缓办 (DEFERRED) stops the handling clock and keeps the working time it had
+  left; 恢复办理 starts it again with that time. 延期 pushes the handling due time back by the
+  approved hours. A step that runs past its due time is recorded in `overdue_steps`, so the
+  case is not 按期 (on time) whatever happens next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Final
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import transaction
+from django.utils import timezone
+
+from smartduty.cases import selectors
+from smartduty.cases.models import (
+    ApprovalStatus,
+    Case,
+    CaseApproval,
+    CaseSequence,
+    CaseTransition,
+    Category,
+    Channel,
+    Workflow,
+)
+from smartduty.cases.states import (
+    ALLOWED,
+    APPROVER_ROLES,
+    NEEDS_APPROVAL,
+    STEP_OF_STATUS,
+    TERMINAL,
+    Action,
+    Status,
+    Step,
+    Verifier,
+)
+from smartduty.cases.workcalendar import LimitUnit, WorkCalendar
+from smartduty.evidence.models import Photo
+from smartduty.kernel import audit, fsm, timers
+from smartduty.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from smartduty.kernel.scoping import Principal
+from smartduty.kernel.text import has_hidden_characters
+from smartduty.org.models import District, Officer, Unit
+from smartduty.org.selectors import list_role_names
+from smartduty.org.states import Role
+
+SUBJECT: Final = "cases.case"
+STEP_WARN: Final = "cases.step_warn"
+STEP_OVERDUE: Final = "cases.step_overdue"
+WARN_SHARE: Final = 0.8
+"""The warning fires when this share of a clock's span has run."""
+Actor = User | AnonymousUser | None
+
+_REGISTER = "cases.register_case"
+_HANDLE = "cases.handle_case"
+_VERIFY = "cases.verify_case"
+_ROLE_BY_LABEL: Final = {str(role.label): role for role in Role}
+
+
+def _actor_name(actor: Actor) -> str:
+    if actor is None or not actor.is_authenticated:
+        return "系统"
+    officer = getattr(actor, "officer", None)
+    return f"{officer.name}（{officer.badge_number}）" if officer else actor.get_username()
+
+
+def _clean_text(label: str, value: str, limit: int) -> str:
+    value = value.strip()
+    if has_hidden_characters(value):
+        raise ValidationFailed(f"{label}不能包含控制字符或不可见字符")
+    if len(value) > limit:
+        raise ValidationFailed(f"{label}最多 {limit} 个字")
+    return value
+
+
+def _clean_value(spec: dict[str, Any], value: object) -> object:
+    label = str(spec["label"])
+    kind = spec["type"]
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValidationFailed(f"“{label}”须为数字")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValidationFailed(f"“{label}”须为数字") from None
+        if not (0 <= number <= 1_000_000):
+            raise ValidationFailed(f"“{label}”超出范围")
+        return int(number) if number.is_integer() else number
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise ValidationFailed(f"“{label}”须为是或否")
+        return value
+    if kind == "choice":
+        if value not in spec["choices"]:
+            raise ValidationFailed(f"“{label}”须为：{'、'.join(spec['choices'])}")
+        return value
+    return _clean_text(label, str(value), 200)
+
+
+def clean_form_data(category: Category, data: dict[str, Any] | None) -> dict[str, Any]:
+    """The reporter's answers to the category's form fields, checked and typed (422 else)."""
+    data = dict(data or {})
+    declared = {f["name"]: f for f in category.form_fields}
+    unknown = set(data) - set(declared)
+    if unknown:
+        raise ValidationFailed(f"{category.name}没有这些表单字段：{', '.join(sorted(unknown))}")
+    clean: dict[str, Any] = {}
+    for name, spec in declared.items():
+        value = data.get(name)
+        if value is None or value == "":
+            if spec.get("required"):
+                raise ValidationFailed(f"请填写“{spec['label']}”")
+            continue
+        clean[name] = _clean_value(spec, value)
+    return clean
+
+
+def _next_number(district: District, at: datetime) -> str:
+    day = timezone.localtime(at).date()
+    seq, _ = CaseSequence.objects.select_for_update().get_or_create(district=district, day=day)
+    seq.last_value += 1
+    seq.save(update_fields=["last_value"])
+    return f"AJ-{district.code}-{day:%Y%m%d}-{seq.last_value:04d}"
+
+
+def check_may_report(
+    *,
+    principal: Principal,
+    category: Category,
+    district: District,
+    description: str = "",
+    place: str = "",
+    form_data: dict[str, Any] | None = None,
+) -> None:
+    """403/404/422 for a report that cannot be made (before any upload is stored)."""
+    if not principal.has_perm("cases.report_case"):
+        raise PermissionDenied("您没有上报案件的权限")
+    if not principal.covers(district.path):
+        raise NotFound("未找到该辖区，或不在您的辖区范围内")
+    if not category.active or category.parent_id is None:
+        raise ValidationFailed("请选择一个启用的小类")
+    if category.workflow == Workflow.PARKING:
+        raise ValidationFailed("违法停车请使用违停上报（拍照识别车牌并短信通知车主）")
+    _clean_text("问题描述", description, 500)
+    _clean_text("地点", place, 60)
+    clean_form_data(category, form_data)
+
+
+def report_case(
+    *,
+    principal: Principal,
+    actor: Actor,
+    category: Category,
+    district: District,
+    channel: Channel = Channel.OFFICER,
+    description: str = "",
+    place: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    form_data: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    photo: Photo | None = None,
+) -> Case:
+    """上报: a new case in REPORTED, in the reporter's district scope (the same key twice
+    answers the first case, never a second one)."""
+    check_may_report(principal=principal, category=category, district=district)
+    if (lat is not None and not -90 <= lat <= 90) or (lon is not None and not -180 <= lon <= 180):
+        raise ValidationFailed("坐标超出范围")
+    fields = clean_form_data(category, form_data)
+    description = _clean_text("问题描述", description, 500)
+    place = _clean_text("地点", place, 60)
+    with transaction.atomic():
+        if idempotency_key:
+            existing = Case.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing
+        now = timezone.now()
+        case = Case.objects.create(
+            number=_next_number(district, now),
+            category=category,
+            district=district,
+            channel=channel,
+            reported_by=actor if actor is not None and actor.is_authenticated else None,
+            idempotency_key=idempotency_key or None,
+            description=description,
+            place=place,
+            lat=lat,
+            lon=lon,
+            form_data=fields,
+            photo=photo,
+            created_at=now,
+        )
+        CaseTransition.objects.create(
+            case=case,
+            at=now,
+            action="report",
+            to_status=Status.REPORTED,
+            actor=case.reported_by,
+            actor_name=_actor_name(actor),
+        )
+    return case
+
+
+# --- who may do what -----------------------------------------------------------------------
+
+
+def roles_of(actor: Actor) -> set[Role]:
+    """The roles of a logged-in user (their groups, by label)."""
+    if actor is None or not actor.is_authenticated:
+        return set()
+    names = list_role_names(user_id=actor.pk)
+    return {_ROLE_BY_LABEL[name] for name in names if name in _ROLE_BY_LABEL}
+
+
+def _in_unit(actor: Actor, unit: Unit | None) -> bool:
+    officer: Officer | None = getattr(actor, "officer", None) if actor is not None else None
+    return officer is not None and unit is not None and officer.unit_id == unit.pk
+
+
+# the permission each action needs; HANDLE also needs the case's unit (or 指挥中心's right)
+_ACTION_PERMISSION: Final = {
+    Action.REGISTER: _REGISTER,
+    Action.REJECT: _REGISTER,
+    Action.MARK_DUPLICATE: _REGISTER,
+    Action.DISPATCH: _REGISTER,
+    Action.RESUME: _REGISTER,
+    Action.HANDLE: _HANDLE,
+    Action.VERIFY_PASS: _VERIFY,
+    Action.VERIFY_FAIL: _VERIFY,
+    Action.EVALUATE: _REGISTER,
+}
+
+
+def _may(principal: Principal, actor: Actor, case: Case, action: Action) -> bool:
+    is_reporter = actor is not None and case.reported_by_id == getattr(actor, "pk", None)
+    if action is Action.EVALUATE and is_reporter:
+        return True
+    verifying = action in (Action.VERIFY_PASS, Action.VERIFY_FAIL)
+    if verifying and is_reporter and case.category.verified_by == Verifier.REPORTER:
+        return True
+    permission = _ACTION_PERMISSION.get(action)
+    if permission is None or not principal.has_perm(permission):
+        return False
+    if action is Action.HANDLE:
+        return _in_unit(actor, case.unit) or principal.has_perm(_REGISTER)
+    return True
+
+
+def _changes_for(
+    case: Case,
+    action: Action,
+    *,
+    unit: Unit | None,
+    after_photo_id: int | None,
+    verify_photo_id: int | None,
+    note: str,
+    rating: int | None,
+    duplicate_of: Case | None,
+) -> dict[str, Any]:
+    """What an action writes besides the status, checked (422 for what is missing)."""
+    changes: dict[str, Any] = {}
+    if action is Action.DISPATCH:
+        if unit is None:
+            raise ValidationFailed("请选择处置单位")
+        if unit.agency.kind != case.category.agency_kind:
+            raise ValidationFailed(
+                f"{case.category.name}由{case.category.get_agency_kind_display()}处置，"
+                f"{unit.name}不是该类单位"
+            )
+        changes["unit"] = unit
+    elif action is Action.HANDLE:
+        if case.category.after_photo_required and after_photo_id is None:
+            raise ValidationFailed("该类案件须上传处置后照片才能反馈")
+        changes["after_photo_id"] = after_photo_id
+        changes["handling_note"] = _clean_text("处置说明", note, 500)
+    elif action in (Action.VERIFY_PASS, Action.VERIFY_FAIL):
+        if verify_photo_id is None:
+            raise ValidationFailed("核查须上传现场照片")
+        changes["verify_photo_id"] = verify_photo_id
+    elif action is Action.EVALUATE:
+        if rating is None or not 1 <= rating <= 5:
+            raise ValidationFailed("评价须为 1 到 5 分")
+        changes["rating"] = rating
+    elif action is Action.MARK_DUPLICATE:
+        if duplicate_of is None or duplicate_of.pk == case.pk:
+            raise ValidationFailed("请指明与哪个案件重复")
+        changes["duplicate_of"] = duplicate_of
+    return changes
+
+
+def check_may_act(case: Case, action: Action, *, principal: Principal, actor: Actor) -> None:
+    """403/404/422 before any work (an upload is stored only for an action that may run)."""
+    if action in NEEDS_APPROVAL:
+        raise ValidationFailed(f"“{action.label}”须提交审批，由有权限的角色批准后执行")
+    if not principal.covers(case.district.path):
+        raise NotFound("未找到该案件，或不在您的辖区范围内")
+    if not _may(principal, actor, case, action):
+        raise PermissionDenied(f"您没有权限执行“{action.label}”")
+    if fsm.next_status(ALLOWED, case.status, action) is None:
+        status = case.get_status_display()
+        raise fsm.InvalidTransition(f"案件当前为“{status}”，不能“{action.label}”，请刷新后重试")
+
+
+def act(
+    case: Case,
+    action: Action,
+    *,
+    principal: Principal,
+    actor: Actor,
+    reason: str = "",
+    expected_version: int | None = None,
+    unit: Unit | None = None,
+    after_photo_id: int | None = None,
+    verify_photo_id: int | None = None,
+    note: str = "",
+    rating: int | None = None,
+    duplicate_of: Case | None = None,
+) -> Case:
+    """Take one action on a case as a person (403 when the role or unit may not; 409 when the
+    case's status does not offer it; 422 for a missing photo, unit or rating)."""
+    check_may_act(case, action, principal=principal, actor=actor)
+    reason = _clean_text("说明", reason, 200)
+    changes = _changes_for(
+        case,
+        action,
+        unit=unit,
+        after_photo_id=after_photo_id,
+        verify_photo_id=verify_photo_id,
+        note=note,
+        rating=rating,
+        duplicate_of=duplicate_of,
+    )
+    return transition(
+        case,
+        action,
+        actor=actor,
+        reason=reason,
+        expected_version=expected_version,
+        changes=changes,
+    )
+
+
+# --- the one place that changes status ----------------------------------------------------
+
+
+def _span(calendar: WorkCalendar, unit: LimitUnit, start: datetime, seconds: float) -> datetime:
+    if unit is LimitUnit.CLOCK_HOURS:
+        return start + timedelta(seconds=seconds)
+    return calendar.add(start, seconds)
+
+
+def _start_clock(
+    obj: Case, step: Step, now: datetime, calendar: WorkCalendar, seconds: float | None = None
+) -> dict[str, Any]:
+    """Fields that start `step`'s clock at `now` for its full limit (or `seconds` of it)."""
+    amount, unit = obj.category.limit(step)
+    total = calendar.limit_seconds(float(amount), unit) if seconds is None else seconds
+    due = _span(calendar, unit, now, total)
+    warn = _span(calendar, unit, now, total * WARN_SHARE)
+    fields: dict[str, Any] = {
+        "step": step,
+        "step_started_at": now,
+        "step_due_at": due,
+        "step_left_seconds": None,
+    }
+    if step is Step.HANDLE:
+        fields["handle_due_at"] = due
+    _schedule_clock(obj.pk, obj.version, warn=warn, due=due)
+    return fields
+
+
+def _schedule_clock(pk: int, version: int, *, warn: datetime, due: datetime) -> None:
+    # the version makes each clock's timers its own: a stale one finds a newer version, stops
+    for kind, at in ((STEP_WARN, warn), (STEP_OVERDUE, due)):
+        timers.schedule(
+            kind=kind,
+            subject_type=SUBJECT,
+            subject_id=str(pk),
+            due_at=at,
+            dedupe_key=f"{kind}:{pk}:{version}",
+        )
+
+
+def _stop_clock(pk: int) -> None:
+    for kind in (STEP_WARN, STEP_OVERDUE):
+        timers.cancel(kind=kind, subject_type=SUBJECT, subject_id=str(pk))
+
+
+_CLEARED: Final = {"step": "", "step_started_at": None, "step_due_at": None}
+
+
+def transition(
+    case: Case,
+    action: Action,
+    *,
+    actor: Actor,
+    reason: str = "",
+    expected_version: int | None = None,
+    changes: dict[str, Any] | None = None,
+    extra_hours: Decimal | None = None,
+) -> Case:
+    """Move a case along `states.ALLOWED` and run its clocks (see the module docstring)."""
+    joined = transaction.get_connection().in_atomic_block
+    with contextlib.nullcontext() if joined else transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("category").get(pk=case.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise fsm.InvalidTransition("案件已被他人更新，请刷新后重试")
+        source = Status(locked.status)
+        moved_to = fsm.next_status(ALLOWED, source, action)
+        if moved_to is None:
+            raise fsm.InvalidTransition(
+                f"案件当前为“{source.label}”，不能“{action.label}”，请刷新后重试"
+            )
+        target = Status(moved_to)
+        now = timezone.now()
+        calendar = selectors.work_calendar()
+        fields: dict[str, Any] = dict(changes or {})
+        locked.version += 1  # the clocks below are keyed on the new version
+        _stop_clock(locked.pk)
+        if action is Action.DEFER:
+            assert locked.step_due_at is not None  # noqa: S101 - DISPATCHED runs the clock
+            _, unit = locked.category.limit(Step.HANDLE)
+            fields.update(_CLEARED)
+            fields["step_left_seconds"] = calendar.elapsed(now, locked.step_due_at, unit)
+        elif action is Action.RESUME:
+            left = locked.step_left_seconds or 0.0
+            fields.update(_start_clock(locked, Step.HANDLE, now, calendar, seconds=left))
+        elif action is Action.EXTEND:
+            assert locked.step_due_at is not None  # noqa: S101 - DISPATCHED runs the clock
+            hours = float(extra_hours or 0)
+            base = max(locked.step_due_at, now)
+            due = calendar.add(base, hours * 3600)
+            warn = calendar.add(now, calendar.between(now, due) * WARN_SHARE)
+            _schedule_clock(locked.pk, locked.version, warn=warn, due=due)
+            fields.update({"step_due_at": due, "handle_due_at": due})
+            fields["extension_count"] = locked.extension_count + 1
+        elif target in STEP_OF_STATUS:
+            fields.update(_start_clock(locked, STEP_OF_STATUS[target], now, calendar))
+        else:
+            fields.update(_CLEARED)
+        if action is Action.SEND_BACK:
+            fields["unit"] = None  # back to the command centre, to dispatch again
+        if action is Action.VERIFY_FAIL:
+            fields["rework_count"] = locked.rework_count + 1
+        if target == Status.CLOSED:
+            fields["closed_at"] = now
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.status = target
+        locked.save()
+        CaseTransition.objects.create(
+            case=locked,
+            at=now,
+            action=action,
+            from_status=source,
+            to_status=target,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor_name=_actor_name(actor),
+            reason=reason[:200],
+        )
+    return locked
+
+
+# --- the approval ledger -------------------------------------------------------------------
+
+
+def request_approval(
+    case: Case,
+    action: Action,
+    *,
+    principal: Principal,
+    actor: Actor,
+    reason: str,
+    extra_hours: Decimal | None = None,
+) -> CaseApproval:
+    """Ask for 回退, 延期, 缓办 or 作废 (one open request per case; 409 for a second)."""
+    if action not in NEEDS_APPROVAL:
+        raise ValidationFailed(f"“{action.label}”无须审批")
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied("请先登录")
+    if not principal.covers(case.district.path):
+        raise NotFound("未找到该案件，或不在您的辖区范围内")
+    if fsm.next_status(ALLOWED, case.status, action) is None:
+        status = case.get_status_display()
+        raise fsm.InvalidTransition(f"案件当前为“{status}”，不能申请“{action.label}”")
+    may_ask = principal.has_perm(_REGISTER) or _in_unit(actor, case.unit)
+    if not may_ask:
+        raise PermissionDenied("只有处置单位或指挥中心可以提交此申请")
+    reason = _clean_text("申请理由", reason, 200)
+    if len(reason) < 4:
+        raise ValidationFailed("请写明申请理由（至少 4 个字）")
+    if action is Action.EXTEND and (extra_hours is None or not 0 < extra_hours <= 2000):
+        raise ValidationFailed("请填写延期时长（工作小时，大于 0）")
+    with transaction.atomic():
+        if CaseApproval.objects.filter(case=case, status=ApprovalStatus.PENDING).exists():
+            raise Conflict("该案件已有待审批的申请")
+        approval = CaseApproval.objects.create(
+            case=case,
+            action=action,
+            reason=reason,
+            extra_hours=extra_hours if action is Action.EXTEND else None,
+            requested_by=actor,
+        )
+        audit.record(actor=actor, action=f"cases.approval_requested.{action}", obj=case)
+    return approval
+
+
+def decide_approval(
+    approval: CaseApproval,
+    *,
+    principal: Principal,
+    actor: Actor,
+    approve: bool,
+    note: str = "",
+) -> CaseApproval:
+    """Approve (the action is carried out in the same transaction) or reject a request."""
+    action = Action(approval.action)
+    if not principal.covers(approval.case.district.path):
+        raise NotFound("未找到该申请，或不在您的辖区范围内")
+    allowed = APPROVER_ROLES[action]
+    if not (roles_of(actor) & allowed) and not principal.is_global:
+        names = "、".join(str(role.label) for role in sorted(allowed))
+        raise PermissionDenied(f"“{action.label}”须由{names}审批")
+    if actor is not None and approval.requested_by_id == actor.pk and not principal.is_global:
+        raise PermissionDenied("不能审批自己提交的申请")
+    note = _clean_text("审批意见", note, 200)
+    with transaction.atomic():
+        locked = CaseApproval.objects.select_for_update().get(pk=approval.pk)
+        if locked.status != ApprovalStatus.PENDING:
+            raise Conflict("该申请已审批")
+        if approve:
+            transition(
+                locked.case,
+                action,
+                actor=actor,
+                reason=f"审批通过：{locked.reason}",
+                extra_hours=locked.extra_hours,
+            )
+        locked.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+        locked.decided_by = actor if actor is not None and actor.is_authenticated else None
+        locked.decided_at = timezone.now()
+        locked.decision_note = note
+        locked.save()
+        audit.record(
+            actor=actor,
+            action=f"cases.approval_{'approved' if approve else 'rejected'}.{action}",
+            obj=locked.case,
+        )
+    return locked
+
+
+# --- the step timers -----------------------------------------------------------------------
+
+
+def _timeline(case: Case, action: str, reason: str) -> None:
+    CaseTransition.objects.create(
+        case=case,
+        action=action,
+        from_status=case.status,
+        to_status=case.status,
+        actor_name="系统",
+        reason=reason,
+    )
+
+
+def handle_step_timer(*, case_id: int, overdue: bool) -> None:
+    """`cases.step_warn` / `cases.step_overdue` (idempotent): a timeline entry, and for the
+    due time the step in `overdue_steps`. Nothing happens when the clock was stopped."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if case is None or case.status in TERMINAL or not case.step:
+            return
+        if case.step_due_at is None or (overdue and timezone.now() < case.step_due_at):
+            return
+        step = Step(case.step)
+        if overdue:
+            if step in case.overdue_steps:
+                return
+            case.overdue_steps = [*case.overdue_steps, step.value]
+            case.save(update_fields=["overdue_steps"])
+            _timeline(case, "step_overdue", f"{step.label}已到，案件超时")
+        else:
+            due = timezone.localtime(case.step_due_at)
+            _timeline(case, "step_warned", f"{step.label}即将到期（{due:%m-%d %H:%M}）")
