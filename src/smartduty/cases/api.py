@@ -35,8 +35,12 @@ from smartduty.org.auth import officer_of, principal_of
 from smartduty.org.selectors import get_district, get_unit
 
 router = Router(tags=["cases"])
-_PHOTO_ACTIONS = {Action.HANDLE: PhotoKind.OTHER, Action.VERIFY_PASS: PhotoKind.RECHECK}
-_PHOTO_ACTIONS[Action.VERIFY_FAIL] = PhotoKind.RECHECK
+# the actions that take a photo, and what it documents
+_PHOTO_ACTIONS = {
+    Action.HANDLE: PhotoKind.OTHER,
+    Action.VERIFY_PASS: PhotoKind.RECHECK,
+    Action.VERIFY_FAIL: PhotoKind.RECHECK,
+}
 
 
 @router.get("/case-categories", response=list[CategoryOut])

@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -56,7 +55,7 @@ from smartduty.kernel.errors import Conflict, NotFound, PermissionDenied, Valida
 from smartduty.kernel.scoping import Principal
 from smartduty.kernel.text import has_hidden_characters
 from smartduty.org.models import District, Officer, Unit
-from smartduty.org.selectors import list_role_names
+from smartduty.org.selectors import Actor, actor_name, list_role_names
 from smartduty.org.states import Role
 
 SUBJECT: Final = "cases.case"
@@ -64,19 +63,11 @@ STEP_WARN: Final = "cases.step_warn"
 STEP_OVERDUE: Final = "cases.step_overdue"
 WARN_SHARE: Final = 0.8
 """The warning fires when this share of a clock's span has run."""
-Actor = User | AnonymousUser | None
 
 _REGISTER = "cases.register_case"
 _HANDLE = "cases.handle_case"
 _VERIFY = "cases.verify_case"
 _ROLE_BY_LABEL: Final = {str(role.label): role for role in Role}
-
-
-def _actor_name(actor: Actor) -> str:
-    if actor is None or not actor.is_authenticated:
-        return "系统"
-    officer = getattr(actor, "officer", None)
-    return f"{officer.name}（{officer.badge_number}）" if officer else actor.get_username()
 
 
 def _clean_text(label: str, value: str, limit: int) -> str:
@@ -146,8 +137,9 @@ def check_may_report(
     description: str = "",
     place: str = "",
     form_data: dict[str, Any] | None = None,
-) -> None:
-    """403/404/422 for a report that cannot be made (before any upload is stored)."""
+) -> tuple[str, str, dict[str, Any]]:
+    """403/404/422 for a report that cannot be made (called before any upload is stored);
+    returns the cleaned description, place and form answers."""
     if not principal.has_perm("cases.report_case"):
         raise PermissionDenied("您没有上报案件的权限")
     if not principal.covers(district.path):
@@ -156,9 +148,11 @@ def check_may_report(
         raise ValidationFailed("请选择一个启用的小类")
     if category.workflow == Workflow.PARKING:
         raise ValidationFailed("违法停车请使用违停上报（拍照识别车牌并短信通知车主）")
-    _clean_text("问题描述", description, 500)
-    _clean_text("地点", place, 60)
-    clean_form_data(category, form_data)
+    return (
+        _clean_text("问题描述", description, 500),
+        _clean_text("地点", place, 60),
+        clean_form_data(category, form_data),
+    )
 
 
 def report_case(
@@ -178,12 +172,16 @@ def report_case(
 ) -> Case:
     """上报: a new case in REPORTED, in the reporter's district scope (the same key twice
     answers the first case, never a second one)."""
-    check_may_report(principal=principal, category=category, district=district)
+    description, place, fields = check_may_report(
+        principal=principal,
+        category=category,
+        district=district,
+        description=description,
+        place=place,
+        form_data=form_data,
+    )
     if (lat is not None and not -90 <= lat <= 90) or (lon is not None and not -180 <= lon <= 180):
         raise ValidationFailed("坐标超出范围")
-    fields = clean_form_data(category, form_data)
-    description = _clean_text("问题描述", description, 500)
-    place = _clean_text("地点", place, 60)
     with transaction.atomic():
         if idempotency_key:
             existing = Case.objects.filter(idempotency_key=idempotency_key).first()
@@ -211,7 +209,7 @@ def report_case(
             action="report",
             to_status=Status.REPORTED,
             actor=case.reported_by,
-            actor_name=_actor_name(actor),
+            actor_name=actor_name(actor),
         )
     return case
 
@@ -470,7 +468,7 @@ def transition(
             from_status=source,
             to_status=target,
             actor=actor if actor is not None and actor.is_authenticated else None,
-            actor_name=_actor_name(actor),
+            actor_name=actor_name(actor),
             reason=reason[:200],
         )
     return locked

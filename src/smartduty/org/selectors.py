@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group, User
 from django.db.models import QuerySet
 
 from smartduty.kernel.errors import NotFound
@@ -85,3 +85,15 @@ def list_role_names(*, user_id: int) -> list[str]:
 def list_live_tokens(*, user_id: int, now: datetime) -> QuerySet[ApiToken]:
     """An account's unrevoked, unexpired tokens, newest first."""
     return ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True, expires_at__gt=now)
+
+
+Actor = User | AnonymousUser | None
+"""Who did something: a user, or nobody (the system: a timer, the worker)."""
+
+
+def actor_name(actor: Actor) -> str:
+    """How timelines name who acted: the officer and badge, else the username, else 系统."""
+    if actor is None or not actor.is_authenticated:
+        return "系统"
+    officer = getattr(actor, "officer", None)
+    return f"{officer.name}（{officer.badge_number}）" if officer else actor.get_username()

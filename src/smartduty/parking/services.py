@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -35,6 +35,7 @@ from smartduty.notifications import services as outbox
 from smartduty.notifications.ports import Channel
 from smartduty.notifications.templates import APP_NOTICE, format_window
 from smartduty.org.models import District, Officer
+from smartduty.org.selectors import Actor, actor_name
 from smartduty.parking import shortlinks, sms
 from smartduty.parking.models import NoticeSequence, ParkingNotice, ParkingReport, ParkingTransition
 from smartduty.parking.selectors import find_open_report_for_plate, find_report_by_idempotency_key
@@ -60,14 +61,6 @@ SUBJECT = "parking.report"
 RECHECK_DISTANCE_WARN_M = 50.0
 MAX_CAPTURE_AGE = timedelta(hours=24)
 CLOCK_SKEW = timedelta(minutes=2)
-Actor = User | AnonymousUser | None
-
-
-def _actor_name(actor: Actor) -> str:
-    if actor is None or not actor.is_authenticated:
-        return "系统"
-    officer = getattr(actor, "officer", None)
-    return f"{officer.name}（{officer.badge_number}）" if officer else actor.get_username()
 
 
 def transition(
@@ -111,7 +104,7 @@ def transition(
             from_status=step.from_status,
             to_status=step.to_status,
             actor=actor if actor is not None and actor.is_authenticated else None,
-            actor_name=_actor_name(actor),
+            actor_name=actor_name(actor),
             reason=reason[:200],
         )
         if step.from_status == Status.AWAITING_MOVE:
@@ -266,7 +259,7 @@ def report_illegal_parking(
                 action="report",
                 to_status=Status.REPORTED,
                 actor=actor,
-                actor_name=_actor_name(actor),
+                actor_name=actor_name(actor),
                 reason="拍照上报",
             )
             if info is not None:
