@@ -271,6 +271,8 @@ def start_gunicorn(
     port = _stack.free_port()
     argv = [
         str(Path(_stack.PYTHON).parent / "gunicorn"),
+        "-c",
+        "python:smartduty.gunicorn_conf",
         "smartduty.wsgi",
         "--bind",
         f"127.0.0.1:{port}",
@@ -278,8 +280,6 @@ def start_gunicorn(
         str(args.web_workers),
         "--threads",
         str(args.web_threads),
-        "--worker-class",
-        "gthread" if args.web_threads > 1 else "sync",
         "--timeout",
         "60",
         "--log-level",

@@ -10,7 +10,7 @@ mkdir -p var/log
 
 "$BIN/python" manage.py run_worker &
 WORKER=$!
-"$BIN/gunicorn" smartduty.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 60 \
+"$BIN/gunicorn" -c python:smartduty.gunicorn_conf smartduty.wsgi --bind "$HOST:$PORT" \
   --access-logfile - --error-logfile - --pythonpath src &
 WEB=$!
 trap 'kill $WEB $WORKER 2>/dev/null; wait' INT TERM EXIT

@@ -126,6 +126,10 @@ class LimitsEnv(BaseModel):
     more is answered 503 at once. Keep it below the process's threads (gunicorn --threads)."""
     retry_after_seconds: int = Field(default=2, ge=1)
     """`Retry-After` of a shed (503) request."""
+    max_queue_seconds: float = Field(default=3.0, ge=0)
+    """A request that waited longer than this for a web thread is answered 503 at once instead
+    of being served late (0 turns it off). Measured by the gunicorn worker of
+    `smartduty.gunicorn_conf`; other servers do not measure it, and nothing is shed."""
 
 
 class Env(BaseSettings):

@@ -239,3 +239,4 @@ RATE_LIMIT_REVEALS_PER_DAY = ENV.limits.reveals_per_day
 RATE_LIMIT_REVEAL_BURST_PER_MINUTE = ENV.limits.reveal_burst_per_minute
 HEAVY_REQUESTS_PER_PROCESS = ENV.limits.heavy_concurrency
 HEAVY_RETRY_AFTER_SECONDS = ENV.limits.retry_after_seconds
+MAX_QUEUE_SECONDS = ENV.limits.max_queue_seconds

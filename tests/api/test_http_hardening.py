@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -16,6 +17,7 @@ from django.test import Client, RequestFactory, override_settings
 
 from smartduty.kernel import middleware
 from smartduty.kernel.models import RateBucket
+from smartduty.kernel.queuewait import QUEUE_WAIT_KEY
 from smartduty.notifications.models import Delivery
 from smartduty.org.models import Officer
 from smartduty.parking import notices
@@ -229,3 +231,37 @@ def test_shedding_through_the_whole_stack_answers_503_json(
     assert stub.calls == [len(jpeg_bytes())]  # only the request after the slot came back
     assert health.status_code == 200
     assert after.status_code == 200
+
+
+def test_a_request_that_waited_too_long_for_a_thread_is_shed_before_anything_runs() -> None:
+    served: list[str] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        served.append(request.path)
+        return HttpResponse("ok")
+
+    factory = RequestFactory()
+    late = {QUEUE_WAIT_KEY: 3.5}
+    with override_settings(MAX_QUEUE_SECONDS=3.0):
+        shed = middleware.LoadSheddingMiddleware(view)
+        refused = shed(factory.get("/api/v1/cases", **late))  # type: ignore[arg-type]
+        in_time = shed(factory.get("/api/v1/cases", **{QUEUE_WAIT_KEY: 2.9}))  # type: ignore[arg-type]
+        health = shed(factory.get("/healthz", **late))  # type: ignore[arg-type]
+        unmeasured = shed(factory.get("/api/v1/cases"))  # runserver, tests: nothing measured
+        # a client cannot claim a wait: headers arrive as HTTP_*, never as the environ key
+        header = shed(factory.get("/api/v1/cases", HTTP_SMARTDUTY_QUEUE_WAIT_S="9"))
+    with override_settings(MAX_QUEUE_SECONDS=0):
+        switched_off = middleware.LoadSheddingMiddleware(view)(
+            factory.get("/api/v1/cases", **late)  # type: ignore[arg-type]
+        )
+    assert refused.status_code == 503
+    assert refused["Retry-After"] == "2"
+    assert json.loads(refused.content)["code"] == "service_unavailable"
+    assert [r.status_code for r in (in_time, health, unmeasured, header, switched_off)] == [200] * 5
+    assert served == [
+        "/api/v1/cases",
+        "/healthz",
+        "/api/v1/cases",
+        "/api/v1/cases",
+        "/api/v1/cases",
+    ]

@@ -248,6 +248,8 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
         web = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
+                "-c",
+                "python:smartduty.gunicorn_conf",
                 "smartduty.wsgi",
                 "--bind",
                 f"127.0.0.1:{port}",

@@ -4,9 +4,12 @@
   set a stricter one, like the owner pages), `Referrer-Policy`, `Permissions-Policy` and
   `Cross-Origin-Opener-Policy`. HSTS comes from Django's `SecurityMiddleware` on TLS requests
   (`SECURE_HSTS_SECONDS`, `SECURE_PROXY_SSL_HEADER` behind the proxy).
-- `LoadSheddingMiddleware` lets at most `HEAVY_REQUESTS_PER_PROCESS` heavy requests (photo
-  uploads, plate reads, PDF and Excel renders) run at once in a process; one more is answered
-  503 with `Retry-After` at once, so light requests (`/healthz`, lists) keep a free thread.
+- `LoadSheddingMiddleware` answers 503 with `Retry-After` at once, before sessions and
+  authentication, to a request that already waited longer than `MAX_QUEUE_SECONDS` for a thread
+  (the web server's worker measures the wait: `kernel.queuewait`), so an overloaded process
+  drains its queue instead of serving requests whose clients are about to give up; and it lets
+  at most `HEAVY_REQUESTS_PER_PROCESS` heavy requests (photo uploads, plate reads, PDF and Excel
+  renders) run at once in a process, so light requests (`/healthz`, lists) keep a free thread.
 - `RateLimitMiddleware` counts every write per signed-in user or API token (per source address
   without either) and every plate read, in `kernel.ratelimit`'s shared counters; over the
   limit it answers 429 with `Retry-After` and a Chinese `{code, message}` body.
@@ -31,6 +34,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from smartduty.kernel import ratelimit
 from smartduty.kernel.clientip import client_ip
 from smartduty.kernel.errors import ServiceUnavailable, TooManyAttempts
+from smartduty.kernel.queuewait import QUEUE_WAIT_KEY
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -149,22 +153,40 @@ def heavy_slots(capacity: int) -> threading.BoundedSemaphore:
 
 
 class LoadSheddingMiddleware:
-    """A per-process cap on heavy requests in flight; the one over it gets 503 at once."""
+    """503 at once for a request that queued too long, and a per-process cap on heavy
+    requests in flight (the one over it gets 503 at once)."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
         self.capacity = int(getattr(settings, "HEAVY_REQUESTS_PER_PROCESS", 3))
         self.retry_after = int(getattr(settings, "HEAVY_RETRY_AFTER_SECONDS", 2))
+        self.max_queue = float(getattr(settings, "MAX_QUEUE_SECONDS", 0))
         self.slots = heavy_slots(self.capacity)
 
+    def shed(self, request: HttpRequest) -> HttpResponse:
+        exc = ServiceUnavailable(
+            SHED.format(seconds=self.retry_after), retry_after=self.retry_after
+        )
+        return error_response(request, exc)
+
+    def queued_too_long(self, request: HttpRequest) -> bool:
+        """Whether the request waited longer than `MAX_QUEUE_SECONDS` for a thread (never
+        `/healthz`: a load balancer must not take an overloaded process for a dead one)."""
+        wait = request.META.get(QUEUE_WAIT_KEY)
+        return (
+            self.max_queue > 0
+            and isinstance(wait, float)
+            and wait > self.max_queue
+            and request.path not in UNLIMITED_PATHS
+        )
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.queued_too_long(request):
+            return self.shed(request)
         if self.capacity <= 0 or not is_heavy(request):
             return self.get_response(request)
         if not self.slots.acquire(blocking=False):
-            exc = ServiceUnavailable(
-                SHED.format(seconds=self.retry_after), retry_after=self.retry_after
-            )
-            return error_response(request, exc)
+            return self.shed(request)
         try:
             return self.get_response(request)
         finally:
