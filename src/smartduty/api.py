@@ -24,6 +24,7 @@ from pydantic import Field
 from smartduty import errorpages
 from smartduty.cases.api import router as cases_router
 from smartduty.evidence.api import router as evidence_router
+from smartduty.grids.api import router as grids_router
 from smartduty.kernel.errors import DomainError
 from smartduty.notifications.api import router as notifications_router
 from smartduty.org.api import router as org_router
@@ -259,3 +260,4 @@ api.add_router("/", stats_router)
 api.add_router("/", recognition_router)
 api.add_router("/", notifications_router)
 api.add_router("/", cases_router)
+api.add_router("/", grids_router)

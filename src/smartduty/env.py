@@ -76,6 +76,9 @@ class WorkerEnv(BaseModel):
     """Deliveries leased per claim."""
     notifications_lease_seconds: int = 60
     """How long a claimed delivery is ours before another worker may take it over."""
+    case_report_at: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    """Local time ("HH:MM") at which the worker writes the previous day's case KPI report
+    (PDF and Excel per district, `stats`)."""
 
 
 OtpRole = Literal["sysadmin", "command", "squad_leader", "officer", "traffic_police"]
@@ -130,6 +133,16 @@ class LimitsEnv(BaseModel):
     """A request that waited longer than this for a web thread is answered 503 at once instead
     of being served late (0 turns it off). Measured by the gunicorn worker of
     `smartduty.gunicorn_conf`; other servers do not measure it, and nothing is shed."""
+
+
+class Open311Env(BaseModel):
+    """The Open311 GeoReport v2 endpoint (`SMARTDUTY_OPEN311__...`, `/open311/v2/`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    jurisdiction_ids: list[str] = ["shifan.smartduty.example"]
+    """The `jurisdiction_id` values clients may send (any other is refused with 400); the
+    first is the one this install names itself by. Usually the city's domain name."""
 
 
 class Env(BaseSettings):
@@ -192,6 +205,7 @@ class Env(BaseSettings):
     worker: WorkerEnv = WorkerEnv()
     limits: LimitsEnv = LimitsEnv()
     accounts: AccountsEnv = AccountsEnv()
+    open311: Open311Env = Open311Env()
     trusted_proxies: list[str] = Field(
         default=["127.0.0.1", "::1"],
         description=(

@@ -38,9 +38,11 @@ INSTALLED_APPS = [
     "smartduty.vehicles",
     "smartduty.notifications",
     "smartduty.recognition",
+    "smartduty.grids",
     "smartduty.cases",
     "smartduty.parking",
     "smartduty.stats",
+    "smartduty.open311",
     "smartduty.demo",
     "smartduty.web",
     "smartduty.org.admin_apps.SmartdutyAdminConfig",  # django.contrib.admin with our login (OTP)
@@ -230,6 +232,9 @@ TIMERS_BATCH_MAX_SECONDS = ENV.worker.timers_batch_max_seconds
 NOTIFICATIONS_PUMP_INTERVAL_S = ENV.worker.notifications_pump_interval_s
 NOTIFICATIONS_BATCH_SIZE = ENV.worker.notifications_batch_size
 NOTIFICATIONS_LEASE_SECONDS = ENV.worker.notifications_lease_seconds
+STATS_CASE_REPORT_AT = ENV.worker.case_report_at
+
+OPEN311_JURISDICTION_IDS = list(ENV.open311.jurisdiction_ids)
 
 RATE_LIMIT_WRITES_PER_MINUTE = ENV.limits.writes_per_minute
 RATE_LIMIT_ANONYMOUS_WRITES_PER_MINUTE = ENV.limits.anonymous_writes_per_minute

@@ -3,7 +3,8 @@
 Media is never served directly: evidence leaves only through the API, which checks scope
 and re-verifies the hash of originals. Errors Django answers itself (unhandled exception,
 unknown URL) go through `errorpages`: `{code, message}` JSON under `/api/`, a Chinese page
-elsewhere, never a traceback or Django's English page.
+elsewhere, never a traceback or Django's English page. `/open311/v2/` (GeoReport v2) answers
+its own errors in the spec's format.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz),
+    path("open311/v2/", include("smartduty.open311.urls")),
     path("o/<str:token>", parking_views.owner_page, name="parking-owner"),
     path("o/<str:token>/photo", parking_views.owner_photo, name="parking-owner-photo"),
     path("n/<str:token>", parking_views.verify_notice, name="parking-notice-verify"),

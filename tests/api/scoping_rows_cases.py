@@ -19,4 +19,5 @@ LIST_OPS = {
 UNSCOPED = {
     "cases-list_categories": "the city's categories, the same for everybody",
     "cases-create_case": "into A is a 404; test_cases_api.test_intruder_cannot_report_into_a",
+    "cases-list_nearby": "needs a point; test_duplicates checks B's officer sees none of A's",
 }

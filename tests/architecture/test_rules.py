@@ -11,10 +11,13 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "smartduty"
 
 # Top may point at bottom (STYLE.md §5); apps on one line are siblings.
 ORDER: list[set[str]] = [
+    {"open311"},
     {"stats"},
     {"parking"},
+    {"cases"},
     {"recognition"},
     {"notifications", "vehicles", "evidence"},
+    {"grids"},
     {"policy"},
     {"org"},
     {"kernel"},

@@ -155,6 +155,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases/nearby": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Nearby
+         * @description 已有人上报: open cases of the category within its duplicate radius of the point, of my
+         *     districts, nearest first; the app shows them before sending (a report sent anyway is
+         *     linked to the nearest one, unless `not_duplicate`).
+         */
+        get: operations["cases-list_nearby"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases/{public_id}": {
         parameters: {
             query?: never;
@@ -312,6 +334,27 @@ export interface paths {
          * @description Every version of the district's own policy, newest first.
          */
         get: operations["policy-list_policy_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grids": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Grids
+         * @description The grids of my districts (or of `district_id`'s subtree) as a GeoJSON
+         *     FeatureCollection, by code, with the responsible unit per agency kind.
+         */
+        get: operations["grids-list_grids"];
         put?: never;
         post?: never;
         delete?: never;
@@ -756,6 +799,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/case-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Case Reports
+         * @description The generated daily case reports of districts in my subtree, newest day first.
+         */
+        get: operations["stats-list_case_reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/case-reports/{public_id}.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Case Report Pdf
+         * @description One daily report as PDF (title, KPI table per unit, bar chart of the two rates).
+         */
+        get: operations["stats-get_case_report_pdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/case-reports/{public_id}.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Case Report Xlsx
+         * @description One daily report as an Excel workbook.
+         */
+        get: operations["stats-get_case_report_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Case Stats
+         * @description 数字城管 KPIs (受理, 立案, 应结案, 结案, 按期结案, 结案率, 按期结案率, 返工率, 延期率,
+         *     作废率, mean handling time) per unit, category, district or grid, plus the total; only
+         *     cases in my subtree count (`district_id` out of scope: 404).
+         */
+        get: operations["stats-get_case_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/cases.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Case Stats Xlsx
+         * @description The KPI table as an Excel workbook; 结案率 / 按期结案率 cells are green (≥ 90 %), yellow
+         *     (≥ 80 %) or red.
+         */
+        get: operations["stats-export_case_stats_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/parking": {
         parameters: {
             query?: never;
@@ -1142,7 +1288,7 @@ export interface components {
             reason: string;
             /**
              * Unit Id
-             * @description 派遣时的处置单位
+             * @description 派遣时的处置单位（不填则派往网格的责任单位）
              */
             unit_id?: string | null;
             /**
@@ -1184,6 +1330,12 @@ export interface components {
             /** Lon */
             lon?: number | null;
             /**
+             * Not Duplicate
+             * @description 上报人已看过附近同类案件，确认不是同一问题（否则在半径内的同类未结案件会把本次上报关联为重复上报）
+             * @default false
+             */
+            not_duplicate: boolean;
+            /**
              * Place
              * @default
              */
@@ -1193,6 +1345,11 @@ export interface components {
         CaseFilter: {
             /** Category Code */
             category_code?: string | null;
+            /**
+             * Grid Code
+             * @description 单元网格编码
+             */
+            grid_code?: string | null;
             /**
              * Mine
              * @description 只看我上报的
@@ -1209,6 +1366,107 @@ export interface components {
             status?: ("reported" | "registered" | "dispatched" | "handled" | "deferred" | "closed" | "evaluated" | "not_a_case" | "duplicate" | "voided") | null;
             /** Unit Id */
             unit_id?: string | null;
+        };
+        /**
+         * CaseKpiRowOut
+         * @description Counts and KPIs (percentages, two decimals; null when the denominator is 0) of one group,
+         *     or of the total (`key` null).
+         */
+        CaseKpiRowOut: {
+            /**
+             * Closed
+             * @description 结案
+             */
+            closed: number;
+            /**
+             * Closed On Time
+             * @description 按期结案
+             */
+            closed_on_time: number;
+            /**
+             * Closure Rate
+             * @description 结案率（%）= 结案 / 应结案
+             */
+            closure_rate: number | null;
+            /**
+             * Due
+             * @description 应结案
+             */
+            due: number;
+            /**
+             * Extended
+             * @description 延期
+             */
+            extended: number;
+            /**
+             * Extension Rate
+             * @description 延期率（%）= 延期 / 立案
+             */
+            extension_rate: number | null;
+            /**
+             * Key
+             * @description 单位/辖区 public_id、类别编码或网格编码；合计与未分组为空
+             */
+            key: string | null;
+            /** Label */
+            label: string;
+            /**
+             * Mean Handling Hours
+             * @description 本期结案案件的平均处置用时（小时）
+             */
+            mean_handling_hours: number | null;
+            /**
+             * On Time Rate
+             * @description 按期结案率（%）= 按期结案 / 应结案
+             */
+            on_time_rate: number | null;
+            /**
+             * Received
+             * @description 受理
+             */
+            received: number;
+            /**
+             * Registered
+             * @description 立案
+             */
+            registered: number;
+            /**
+             * Rework Rate
+             * @description 返工率（%）= 返工 / 立案
+             */
+            rework_rate: number | null;
+            /**
+             * Reworked
+             * @description 返工
+             */
+            reworked: number;
+            /**
+             * Void Rate
+             * @description 作废率（%）= 作废 / 立案
+             */
+            void_rate: number | null;
+            /**
+             * Voided
+             * @description 作废
+             */
+            voided: number;
+        };
+        /**
+         * CaseKpiTableOut
+         * @description The 数字城管 KPI table of a period, grouped one way, with its total.
+         */
+        CaseKpiTableOut: {
+            /** Date From */
+            date_from: string;
+            /** Date To */
+            date_to: string;
+            /** Group By */
+            group_by: string;
+            /** Rows */
+            rows: components["schemas"]["CaseKpiRowOut"][];
+            /** Scope Label */
+            scope_label: string;
+            total: components["schemas"]["CaseKpiRowOut"];
         };
         /** CaseOut */
         CaseOut: {
@@ -1241,12 +1499,20 @@ export interface components {
              * Format: uuid
              */
             district_id: string;
+            /** Duplicate Of Id */
+            duplicate_of_id: string | null;
+            /** Duplicate Of Number */
+            duplicate_of_number: string;
             /** Extension Count */
             extension_count: number;
             /** Form Data */
             form_data: {
                 [key: string]: unknown;
             };
+            /** Grid Code */
+            grid_code: string;
+            /** Grid Name */
+            grid_name: string;
             /** Handle Due At */
             handle_due_at: string | null;
             /** Lat */
@@ -1292,6 +1558,95 @@ export interface components {
             unit_id: string | null;
             /** Version */
             version: number;
+        };
+        /**
+         * CaseReportFilter
+         * @description Query of the daily report list.
+         */
+        CaseReportFilter: {
+            /**
+             * District Id
+             * @description 只看该辖区的日报
+             */
+            district_id?: string | null;
+            /**
+             * Limit
+             * @default 31
+             */
+            limit: number;
+        };
+        /**
+         * CaseReportOut
+         * @description A generated daily case report of one district; download it as PDF or Excel.
+         */
+        CaseReportOut: {
+            /**
+             * Closure Rate
+             * @description 结案率（%）
+             */
+            closure_rate: number | null;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** District */
+            district: string;
+            /**
+             * District Id
+             * Format: uuid
+             */
+            district_id: string;
+            /** Generated At */
+            generated_at: string | null;
+            /**
+             * On Time Rate
+             * @description 按期结案率（%）
+             */
+            on_time_rate: number | null;
+            /** Pdf Url */
+            pdf_url: string;
+            /**
+             * Public Id
+             * Format: uuid
+             */
+            public_id: string;
+            /**
+             * Received
+             * @description 受理
+             */
+            received: number;
+            /** Xlsx Url */
+            xlsx_url: string;
+        };
+        /**
+         * CaseStatsQuery
+         * @description Query of the KPI table: period (local days; default this month up to today), grouping
+         *     and a district's subtree.
+         */
+        CaseStatsQuery: {
+            /**
+             * Date From
+             * @description 开始日期（含），默认本月1日
+             */
+            date_from?: string | null;
+            /**
+             * Date To
+             * @description 结束日期（含），默认今天
+             */
+            date_to?: string | null;
+            /**
+             * District Id
+             * @description 只统计该辖区（含下级）
+             */
+            district_id?: string | null;
+            /**
+             * Group By
+             * @description 分组：unit 单位，category 案件类别，district 辖区，grid 网格
+             * @default unit
+             * @enum {string}
+             */
+            group_by: "unit" | "category" | "district" | "grid";
         };
         /**
          * CategoryOut
@@ -1587,6 +1942,76 @@ export interface components {
             type: "text" | "number" | "choice" | "boolean";
         };
         /**
+         * GridCollectionOut
+         * @description GeoJSON FeatureCollection of grids (coordinates [经度, 纬度], WGS-84).
+         */
+        GridCollectionOut: {
+            /** Features */
+            features: components["schemas"]["GridFeatureOut"][];
+            /**
+             * Type
+             * @constant
+             */
+            type: "FeatureCollection";
+        };
+        /** GridFeatureOut */
+        GridFeatureOut: {
+            /** Geometry */
+            geometry: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: string;
+            properties: components["schemas"]["GridProperties"];
+            /**
+             * Type
+             * @constant
+             */
+            type: "Feature";
+        };
+        /** GridFilter */
+        GridFilter: {
+            /**
+             * Active Only
+             * @description 只看启用的网格
+             * @default true
+             */
+            active_only: boolean;
+            /**
+             * District Id
+             * @description 只看该辖区（含下级）的网格
+             */
+            district_id?: string | null;
+        };
+        /** GridProperties */
+        GridProperties: {
+            /** Active */
+            active: boolean;
+            /** Code */
+            code: string;
+            /** District */
+            district: string;
+            /**
+             * District Id
+             * Format: uuid
+             */
+            district_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Public Id
+             * Format: uuid
+             */
+            public_id: string;
+            /**
+             * Units
+             * @description 各类单位（chengguan、jiaojing…）的责任单位名称
+             */
+            units: {
+                [key: string]: string;
+            };
+        };
+        /**
          * HeatmapOut
          * @description Reports by hour of day × street; each cell is `[hour, street index, count]`.
          */
@@ -1681,6 +2106,71 @@ export interface components {
             /** Unit */
             unit: string;
             unit_total: components["schemas"]["CountersOut"];
+        };
+        /**
+         * NearbyCaseOut
+         * @description An open case near the point (已有人上报).
+         */
+        NearbyCaseOut: {
+            /** Category Name */
+            category_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Distance M */
+            distance_m: number;
+            /** Number */
+            number: string;
+            /** Photo Url */
+            photo_url: string | null;
+            /** Place */
+            place: string;
+            /**
+             * Public Id
+             * Format: uuid
+             */
+            public_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "reported" | "registered" | "dispatched" | "handled" | "deferred" | "closed" | "evaluated" | "not_a_case" | "duplicate" | "voided";
+            /** Status Label */
+            status_label: string;
+        };
+        /**
+         * NearbyFilter
+         * @description A point and a category: the open cases a report there would duplicate.
+         */
+        NearbyFilter: {
+            /**
+             * Category Code
+             * @description 小类编码，如 E0401
+             */
+            category_code: string;
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+        };
+        /** NearbyOut */
+        NearbyOut: {
+            /** Category Code */
+            category_code: string;
+            /**
+             * Items
+             * @description 半径内的同类未结案件，由近及远
+             */
+            items: components["schemas"]["NearbyCaseOut"][];
+            /**
+             * Radius M
+             * @description 该类别的重复判定半径（米）
+             */
+            radius_m: number;
         };
         /**
          * NoticeIn
@@ -3031,6 +3521,8 @@ export interface operations {
                 mine?: boolean;
                 /** @description 只看未结案件 */
                 open_only?: boolean;
+                /** @description 单元网格编码 */
+                grid_code?: string | null;
                 /** @description 每页条数（1–200） */
                 limit?: number;
                 /** @description 跳过的条数（0–1000000） */
@@ -3147,6 +3639,12 @@ export interface operations {
                     /** Lon */
                     lon?: number | null;
                     /**
+                     * Not Duplicate
+                     * @description 上报人已看过附近同类案件，确认不是同一问题（否则在半径内的同类未结案件会把本次上报关联为重复上报）
+                     * @default false
+                     */
+                    not_duplicate?: boolean;
+                    /**
                      * Place
                      * @default
                      */
@@ -3220,6 +3718,76 @@ export interface operations {
             };
             /** @description 上传内容过大 */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "cases-list_nearby": {
+        parameters: {
+            query: {
+                /** @description 小类编码，如 E0401 */
+                category_code: string;
+                lat: number;
+                lon: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NearbyOut"];
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3548,7 +4116,7 @@ export interface operations {
                     reason?: string;
                     /**
                      * Unit Id
-                     * @description 派遣时的处置单位
+                     * @description 派遣时的处置单位（不填则派往网格的责任单位）
                      */
                     unit_id?: string | null;
                     /**
@@ -3976,6 +4544,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyVersionOut"][];
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 记录不存在，或不在您的辖区范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "grids-list_grids": {
+        parameters: {
+            query?: {
+                /** @description 只看该辖区（含下级）的网格 */
+                district_id?: string | null;
+                /** @description 只看启用的网格 */
+                active_only?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridCollectionOut"];
                 };
             };
             /** @description 未登录或令牌已失效 */
@@ -5973,6 +6620,402 @@ export interface operations {
             };
             /** @description 版本冲突，或当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "stats-list_case_reports": {
+        parameters: {
+            query?: {
+                /** @description 只看该辖区的日报 */
+                district_id?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseReportOut"][];
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 记录不存在，或不在您的辖区范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "stats-get_case_report_pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                public_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PDF 日报 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 记录不存在，或不在您的辖区范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "stats-get_case_report_xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                public_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel 日报 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 记录不存在，或不在您的辖区范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "stats-get_case_stats": {
+        parameters: {
+            query?: {
+                /** @description 分组：unit 单位，category 案件类别，district 辖区，grid 网格 */
+                group_by?: "unit" | "category" | "district" | "grid";
+                /** @description 开始日期（含），默认本月1日 */
+                date_from?: string | null;
+                /** @description 结束日期（含），默认今天 */
+                date_to?: string | null;
+                /** @description 只统计该辖区（含下级） */
+                district_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseKpiTableOut"];
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 记录不存在，或不在您的辖区范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 输入内容不符合要求 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 请求过于频繁，请按 Retry-After 稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 服务暂时不可用（缺少字体、模型等部件，或负载过高），请按 Retry-After 稍后再试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "stats-export_case_stats_xlsx": {
+        parameters: {
+            query?: {
+                /** @description 分组：unit 单位，category 案件类别，district 辖区，grid 网格 */
+                group_by?: "unit" | "category" | "district" | "grid";
+                /** @description 开始日期（含），默认本月1日 */
+                date_from?: string | null;
+                /** @description 结束日期（含），默认今天 */
+                date_to?: string | null;
+                /** @description 只统计该辖区（含下级） */
+                district_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel 工作簿（中文表头） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 未登录或令牌已失效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 没有权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 记录不存在，或不在您的辖区范围内 */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,4 @@
-import { makeClient, unwrap, type Schemas } from "@smartduty/api-client";
+import { makeClient, unwrap, upload, type Schemas } from "@smartduty/api-client";
 import { filterQuery, type Filters } from "./lib/format";
 
 export const client = makeClient();
@@ -7,6 +7,15 @@ export type Stats = Schemas["StatsOut"];
 export type District = Schemas["DistrictOut"];
 export type Unit = Schemas["UnitOut"];
 export type ConsoleRow = Schemas["ConsoleMessageOut"];
+export type Me = Schemas["MeOut"];
+export type CaseRow = Schemas["CaseOut"];
+export type Category = Schemas["CategoryOut"];
+export type TimelineRow = Schemas["TimelineOut"];
+export type Approval = Schemas["ApprovalOut"];
+export type CaseStatus = CaseRow["status"];
+export type ApprovalIn = Schemas["ApprovalIn"];
+// the KPI table's types are hand-declared until the client is regenerated (see api-pending.ts)
+export { caseKpiExportUrl, fetchCaseKpis, type CaseKpiQuery, type CaseKpiRow, type CaseKpiTable, type KpiGroupBy } from "./api-pending";
 
 export interface WebConfig {
   map: { tile_url: string; attribution: string; center: [number, number]; zoom: number };
@@ -19,6 +28,25 @@ export const api = {
     unwrap(client.GET("/api/v1/stats/parking/dashboard", { params: { query: filterQuery(f) } })),
   districts: () => unwrap(client.GET("/api/v1/districts")),
   units: () => unwrap(client.GET("/api/v1/units")),
+  categories: () => unwrap(client.GET("/api/v1/case-categories")),
+  cases: (query: { status?: CaseStatus; category_code?: string; open_only?: boolean }) =>
+    unwrap(client.GET("/api/v1/cases", { params: { query: { ...query, limit: 200 } } })),
+  caseOne: (id: string) => unwrap(client.GET("/api/v1/cases/{public_id}", { params: { path: { public_id: id } } })),
+  timeline: (id: string) =>
+    unwrap(client.GET("/api/v1/cases/{public_id}/timeline", { params: { path: { public_id: id } } })),
+  /** one step of the loop (multipart: `dispatch` with `unit_id`, `verify_*` with the photo) */
+  act: (id: string, form: FormData) => upload<CaseRow>(`/api/v1/cases/${id}/transitions`, form).then((r) => r.data),
+  requestApproval: (id: string, body: ApprovalIn) =>
+    unwrap(client.POST("/api/v1/cases/{public_id}/approvals", { params: { path: { public_id: id } }, body })),
+  approvals: (pending = true) =>
+    unwrap(client.GET("/api/v1/case-approvals", { params: { query: { pending, limit: 200 } } })),
+  decide: (id: string, approve: boolean, note: string) =>
+    unwrap(
+      client.POST("/api/v1/case-approvals/{public_id}/decision", {
+        params: { path: { public_id: id } },
+        body: { approve, note },
+      }),
+    ),
   consoleSms: () => unwrap(client.GET("/api/v1/outbox/console", { params: { query: { limit: 8 } } })),
   async config(): Promise<WebConfig> {
     const fallback: WebConfig = { map: { tile_url: "", attribution: "", center: [36.456, 115.985], zoom: 13 }, poll_seconds: 5 };

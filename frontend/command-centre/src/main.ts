@@ -1,11 +1,17 @@
 import { createApp } from "vue";
 import {
   ElButton,
+  ElCheckbox,
   ElConfigProvider,
   ElDatePicker,
+  ElDrawer,
+  ElImage,
   ElInput,
+  ElInputNumber,
   ElOption,
   ElSelect,
+  ElTable,
+  ElTableColumn,
 } from "element-plus";
 import "element-plus/dist/index.css";
 import "element-plus/theme-chalk/dark/css-vars.css";
@@ -15,5 +21,7 @@ import { i18n } from "./i18n";
 
 const app = createApp(App);
 app.use(i18n);
-for (const c of [ElButton, ElConfigProvider, ElDatePicker, ElInput, ElOption, ElSelect]) app.use(c);
+for (const c of [ElButton, ElCheckbox, ElConfigProvider, ElDatePicker, ElDrawer, ElImage, ElInput, ElInputNumber, ElOption, ElSelect, ElTable, ElTableColumn]) {
+  app.use(c);
+}
 app.mount("#app");

@@ -17,6 +17,10 @@ export type Step = Schemas["TransitionOut"];
 export type DeliveryRow = Schemas["DeliveryOut"];
 export type ConsoleRow = Schemas["ConsoleMessageOut"];
 export type AppNotice = Schemas["AppNotificationOut"];
+export type CaseRow = Schemas["CaseOut"];
+export type Category = Schemas["CategoryOut"];
+export type CaseStep = Schemas["TimelineOut"];
+export type UnitRow = Schemas["UnitOut"];
 
 const OPEN = new Set(["reported", "awaiting_move", "awaiting_recheck", "owner_unknown", "notice_posted"]);
 export const isOpen = (r: Pick<Report, "status">) => OPEN.has(r.status);
@@ -60,6 +64,26 @@ export const api = {
     upload<Report>(`/api/v1/parking-reports/${id}/recheck`, form, { onProgress }).then((r) => r.data),
   noticePhoto: (id: string, form: FormData, onProgress?: (f: number) => void) =>
     upload<Report>(`/api/v1/parking-reports/${id}/notice-photo`, form, { onProgress }).then((r) => r.data),
+  // --- the case core (other categories than parking) ---
+  categories: () => unwrap(client.GET("/api/v1/case-categories")),
+  units: () => unwrap(client.GET("/api/v1/units")),
+  /** cases my unit must handle (处置) */
+  unitTasks: (unitId: string) =>
+    unwrap(
+      client.GET("/api/v1/cases", { params: { query: { unit_id: unitId, status: "dispatched", limit: 100 } } }),
+    ).then((page) => page.items),
+  /** open cases I reported (核查 where the category says the reporter verifies) */
+  myReported: () =>
+    unwrap(client.GET("/api/v1/cases", { params: { query: { mine: true, open_only: true, limit: 100 } } })).then(
+      (page) => page.items,
+    ),
+  caseOne: (id: string) => unwrap(client.GET("/api/v1/cases/{public_id}", path(id))),
+  caseTimeline: (id: string) => unwrap(client.GET("/api/v1/cases/{public_id}/timeline", path(id))),
+  createCase: (form: FormData, onProgress?: (f: number) => void) =>
+    upload<CaseRow>("/api/v1/cases", form, { onProgress }),
+  /** one step of the loop (`handle` with the after-photo, `verify_pass`/`verify_fail` with a photo) */
+  caseAction: (id: string, form: FormData, onProgress?: (f: number) => void) =>
+    upload<CaseRow>(`/api/v1/cases/${id}/transitions`, form, { onProgress }).then((r) => r.data),
   noticeUrl: (id: string, layout: "a6" | "thermal80" = "a6") =>
     `/api/v1/parking-reports/${id}/notice.pdf?layout=${layout}`,
 };
@@ -106,4 +130,5 @@ export async function readPlate(photo: Blob): Promise<Reading | null> {
 export const transport: QueueTransport = {
   createReport: (form) => api.createReport(form),
   confirmPlate: (id, plate, version) => api.confirmPlate(id, plate, version),
+  createCase: (form) => api.createCase(form),
 };

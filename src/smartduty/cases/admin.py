@@ -79,6 +79,7 @@ class CaseAdmin(ReadOnlyAdmin, ScopedAuditedAdmin):
         "category",
         "status",
         "district",
+        "grid",
         "unit",
         "created_at",
         "step_due_at",
@@ -86,10 +87,10 @@ class CaseAdmin(ReadOnlyAdmin, ScopedAuditedAdmin):
         "extension_count",
     )
     list_filter = ("status", "category__parent", "channel")
-    search_fields = ("number", "place", "description")
+    search_fields = ("number", "place", "description", "grid__code")
     date_hierarchy = "created_at"
     inlines = (CaseTransitionInline,)
-    list_select_related = ("category", "district", "unit")
+    list_select_related = ("category", "district", "grid", "unit")
 
 
 @admin.register(CaseApproval)

@@ -24,12 +24,14 @@ from smartduty.cases.schemas import (
     CaseOut,
     CategoryOut,
     DecisionIn,
+    NearbyFilter,
+    NearbyOut,
     TimelineOut,
 )
 from smartduty.cases.states import Action
 from smartduty.evidence.services import store_photo
 from smartduty.evidence.states import PhotoKind
-from smartduty.kernel.errors import ValidationFailed
+from smartduty.kernel.errors import NotFound, ValidationFailed
 from smartduty.kernel.pagination import BoundedLimitOffsetPagination
 from smartduty.org.auth import officer_of, principal_of
 from smartduty.org.selectors import get_district, get_unit
@@ -118,6 +120,7 @@ def create_case(
         form_data=data,
         idempotency_key=form.idempotency_key,
         photo=photo,
+        not_duplicate=form.not_duplicate,
     )
     return Status(201, selectors.get_case(principal=principal, public_id=case.public_id))
 
@@ -135,7 +138,29 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> list[Case]:
         unit_id=unit.pk if unit is not None else None,
         reported_by_id=principal.user_id if filters.mine else None,
         open_only=filters.open_only,
+        grid_code=filters.grid_code,
     )
+
+
+# before `/cases/{public_id}`: the first pattern that matches the path answers
+@router.get("/cases/nearby", response=NearbyOut)
+def list_nearby(request: HttpRequest, filters: Query[NearbyFilter]) -> dict[str, object]:
+    """已有人上报: open cases of the category within its duplicate radius of the point, of my
+    districts, nearest first; the app shows them before sending (a report sent anyway is
+    linked to the nearest one, unless `not_duplicate`)."""
+    principal = principal_of(request)
+    try:
+        category = selectors.get_category(code=filters.category_code)
+    except NotFound as exc:  # a query value, not a resource of the path: invalid input
+        raise ValidationFailed(exc.message) from None
+    found = selectors.list_nearby_open_cases(
+        principal=principal, category=category, lat=filters.lat, lon=filters.lon
+    )
+    return {
+        "category_code": category.code,
+        "radius_m": category.duplicate_radius_m,
+        "items": found,
+    }
 
 
 @router.get("/cases/{public_id}", response=CaseOut)

@@ -210,6 +210,8 @@ class Case(models.Model):
     )
     category = models.ForeignKey(Category, verbose_name="类别", on_delete=models.PROTECT)
     district = models.ForeignKey("org.District", verbose_name="辖区", on_delete=models.PROTECT)
+    # routed from the grid at 上报 (the grid's unit for the category's agency kind); set again
+    # by 派遣, cleared by 回退
     unit = models.ForeignKey(
         "org.Unit",
         verbose_name="处置单位",
@@ -217,6 +219,15 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    grid = models.ForeignKey(
+        "grids.Grid",
+        verbose_name="单元网格",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="上报时按坐标定位；处置单位按网格与类别的单位类别派往",
     )
     channel = models.CharField("来源", max_length=10, choices=Channel.choices)
     reported_by = models.ForeignKey(
@@ -275,6 +286,18 @@ class Case(models.Model):
     step_started_at = models.DateTimeField("环节开始", null=True, blank=True)
     step_due_at = models.DateTimeField("环节截止", null=True, blank=True)
     step_left_seconds = models.FloatField("缓办时剩余时长（秒）", null=True, blank=True)
+    # 0 while a step's clock runs, 1 otherwise: the case board's order (running clocks first,
+    # nearest due first, then the rest newest first) as plain ascending columns of one index,
+    # which SQLite can walk too (it has no NULLS LAST in an index)
+    clock_idle = models.GeneratedField(
+        expression=models.Case(
+            models.When(step_due_at__isnull=True, then=models.Value(1)),
+            default=models.Value(0),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+        verbose_name="无运行时限",
+    )
     handle_due_at = models.DateTimeField("处置截止（应结案日）", null=True, blank=True)
     overdue_steps = models.JSONField("超时环节", default=list, blank=True)
     rework_count = models.PositiveSmallIntegerField("返工次数", default=0)
@@ -296,8 +319,13 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["district", "created_at"]),
+            models.Index(
+                fields=["clock_idle", "step_due_at", "-created_at", "-id"], name="case_board_order"
+            ),
             models.Index(fields=["category", "status"]),
             models.Index(fields=["unit", "status"]),
+            # the duplicate check's prefilter: same category, a latitude band
+            models.Index(fields=["category", "lat", "lon"], name="case_category_lat_lon"),
         ]
         constraints = [
             models.CheckConstraint(

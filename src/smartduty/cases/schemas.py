@@ -92,6 +92,80 @@ class CaseCreateIn(Schema):
         description='类别表单的填写内容（JSON 对象，如 {"stall_count": 2}）',
     )
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=64)
+    not_duplicate: bool = Field(
+        default=False,
+        description="上报人已看过附近同类案件，确认不是同一问题（否则在半径内的同类未结案件会把本次上报关联为重复上报）",
+    )
+
+
+class NearbyFilter(Schema):
+    """A point and a category: the open cases a report there would duplicate."""
+
+    category_code: str = Field(pattern=r"^[A-Z][0-9]{4}$", description="小类编码，如 E0401")
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+
+class NearbyCaseOut(Schema):
+    """An open case near the point (已有人上报)."""
+
+    public_id: UUID
+    number: str
+    status: StatusName
+    status_label: str
+    category_name: str
+    place: str
+    description: str
+    created_at: datetime
+    distance_m: int
+    photo_url: str | None
+
+    @staticmethod
+    def resolve_public_id(obj: Any) -> UUID:
+        return obj.case.public_id  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_number(obj: Any) -> str:
+        return str(obj.case.number)
+
+    @staticmethod
+    def resolve_status(obj: Any) -> str:
+        return str(obj.case.status)
+
+    @staticmethod
+    def resolve_status_label(obj: Any) -> str:
+        return str(Status(obj.case.status).label)
+
+    @staticmethod
+    def resolve_category_name(obj: Any) -> str:
+        return str(obj.case.category.name)
+
+    @staticmethod
+    def resolve_place(obj: Any) -> str:
+        return str(obj.case.place)
+
+    @staticmethod
+    def resolve_description(obj: Any) -> str:
+        return str(obj.case.description)
+
+    @staticmethod
+    def resolve_created_at(obj: Any) -> datetime:
+        return obj.case.created_at  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_distance_m(obj: Any) -> int:
+        return round(float(obj.distance_m))
+
+    @staticmethod
+    def resolve_photo_url(obj: Any) -> str | None:
+        photo_id = obj.case.photo_id
+        return f"/api/v1/photos/{obj.case.photo.public_id}/display" if photo_id else None
+
+
+class NearbyOut(Schema):
+    category_code: str
+    radius_m: int = Field(description="该类别的重复判定半径（米）")
+    items: list[NearbyCaseOut] = Field(description="半径内的同类未结案件，由近及远")
 
 
 class CaseActionIn(Schema):
@@ -99,7 +173,9 @@ class CaseActionIn(Schema):
 
     action: CaseActionName
     reason: str = Field(default="", max_length=200)
-    unit_id: UUID | None = Field(default=None, description="派遣时的处置单位")
+    unit_id: UUID | None = Field(
+        default=None, description="派遣时的处置单位（不填则派往网格的责任单位）"
+    )
     note: str = Field(default="", max_length=500, description="处置说明")
     rating: int | None = Field(default=None, ge=1, le=5, description="评价 1-5 分")
     duplicate_of: UUID | None = Field(default=None, description="重复于哪个案件")
@@ -175,6 +251,10 @@ class CaseOut(Schema):
     district: str
     unit_id: UUID | None
     unit: str
+    grid_code: str
+    grid_name: str
+    duplicate_of_id: UUID | None
+    duplicate_of_number: str
     channel: Literal["officer", "command", "public"]
     description: str
     place: str
@@ -224,6 +304,22 @@ class CaseOut(Schema):
         return str(obj.unit.name) if obj.unit_id else ""
 
     @staticmethod
+    def resolve_grid_code(obj: Any) -> str:
+        return str(obj.grid.code) if obj.grid_id else ""
+
+    @staticmethod
+    def resolve_grid_name(obj: Any) -> str:
+        return str(obj.grid.name) if obj.grid_id else ""
+
+    @staticmethod
+    def resolve_duplicate_of_id(obj: Any) -> UUID | None:
+        return obj.duplicate_of.public_id if obj.duplicate_of_id else None
+
+    @staticmethod
+    def resolve_duplicate_of_number(obj: Any) -> str:
+        return str(obj.duplicate_of.number) if obj.duplicate_of_id else ""
+
+    @staticmethod
     def resolve_photo_url(obj: Any) -> str | None:
         return f"/api/v1/photos/{obj.photo.public_id}/display" if obj.photo_id else None
 
@@ -244,6 +340,7 @@ class CaseFilter(Schema):
     unit_id: UUID | None = None
     mine: bool = Field(default=False, description="只看我上报的")
     open_only: bool = Field(default=False, description="只看未结案件")
+    grid_code: str | None = Field(default=None, pattern=r"^[0-9]{15}$", description="单元网格编码")
 
 
 class TimelineOut(Schema):

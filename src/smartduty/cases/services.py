@@ -2,6 +2,11 @@
 ledger and the step clocks.
 
 - `report_case` opens a case (上报) in the reporter's scope, numbered per district and day.
+  It finds the grid that holds the case's point (`grids.selectors.locate`) and routes the
+  case to the grid's unit for the category's agency kind (`Case.unit`, the default of 派遣).
+  An open case of the same category within the category's duplicate radius makes the new
+  report a linked duplicate (重复上报, `duplicate_of`, a timeline row on the original) rather
+  than a second open case, unless the reporter says it is a different problem.
 - `act` is what people do: it checks who may take the action (`_may`), then `transition`
   moves the case. Actions in `states.NEEDS_APPROVAL` are never carried out by `act`: they go
   through `request_approval` → `decide_approval`, and the approver's role must be in
@@ -50,6 +55,8 @@ from smartduty.cases.states import (
 )
 from smartduty.cases.workcalendar import LimitUnit, WorkCalendar
 from smartduty.evidence.models import Photo
+from smartduty.grids import selectors as grids
+from smartduty.grids.models import Grid
 from smartduty.kernel import audit, fsm, timers
 from smartduty.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from smartduty.kernel.scoping import Principal
@@ -169,9 +176,14 @@ def report_case(
     form_data: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
     photo: Photo | None = None,
+    not_duplicate: bool = False,
 ) -> Case:
     """上报: a new case in REPORTED, in the reporter's district scope (the same key twice
-    answers the first case, never a second one)."""
+    answers the first case, never a second one), in its grid and routed to the grid's unit.
+
+    An open case of the same category within `category.duplicate_radius_m` (in the
+    reporter's scope) turns the report into a 重复上报 linked to it, unless `not_duplicate`
+    (the reporter saw the nearby cases and says this is another problem)."""
     description, place, fields = check_may_report(
         principal=principal,
         category=category,
@@ -182,11 +194,26 @@ def report_case(
     )
     if (lat is not None and not -90 <= lat <= 90) or (lon is not None and not -180 <= lon <= 180):
         raise ValidationFailed("坐标超出范围")
+    point = (lat, lon) if lat is not None and lon is not None else None
+    # outside the transaction: the first lookup of a process builds the grid index
+    grid = _grid_of(district, point)
     with transaction.atomic():
         if idempotency_key:
             existing = Case.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
                 return existing
+        original = (
+            selectors.find_open_duplicate(
+                principal=principal, category=category, lat=point[0], lon=point[1]
+            )
+            if point is not None and not not_duplicate
+            else None
+        )
+        unit = (
+            grids.find_responsible_unit(grid=grid, agency_kind=category.agency_kind)
+            if grid is not None and original is None
+            else None
+        )
         now = timezone.now()
         case = Case.objects.create(
             number=_next_number(district, now),
@@ -199,6 +226,8 @@ def report_case(
             place=place,
             lat=lat,
             lon=lon,
+            grid=grid,
+            unit=unit,
             form_data=fields,
             photo=photo,
             created_at=now,
@@ -210,8 +239,45 @@ def report_case(
             to_status=Status.REPORTED,
             actor=case.reported_by,
             actor_name=actor_name(actor),
+            reason=_routing_note(grid, unit, category),
         )
+        if original is not None:
+            case = _link_duplicate(case, original.case, distance_m=original.distance_m)
     return case
+
+
+def _grid_of(district: District, point: tuple[float, float] | None) -> Grid | None:
+    """The grid that holds the point, if it lies in the case's district or around it (a grid
+    of another district is not this district's to route)."""
+    if point is None:
+        return None
+    grid = grids.locate(*point)
+    if grid is None:
+        return None
+    path = grid.district.path
+    return grid if path.startswith(district.path) or district.path.startswith(path) else None
+
+
+def _routing_note(grid: Grid | None, unit: Unit | None, category: Category) -> str:
+    if grid is None:
+        return ""
+    kind = category.get_agency_kind_display()
+    where = f"网格 {grid.code}（{grid.name}）"
+    return f"{where}，派往{unit.name}" if unit is not None else f"{where}，未设{kind}责任单位"
+
+
+def _link_duplicate(case: Case, original: Case, *, distance_m: float) -> Case:
+    """重复上报: the new case moves to DUPLICATE (the table's 判定为重复上报), linked to the
+    open case it repeats; the original's timeline says so."""
+    linked = transition(
+        case,
+        Action.MARK_DUPLICATE,
+        actor=None,
+        reason=f"与 {original.number} 重复（相距约 {distance_m:.0f} 米，同类未结案件）",
+        changes={"duplicate_of": original},
+    )
+    _timeline(original, "duplicate_reported", f"收到重复上报 {case.number}，已关联")
+    return linked
 
 
 # --- who may do what -----------------------------------------------------------------------
@@ -273,8 +339,9 @@ def _changes_for(
     """What an action writes besides the status, checked (422 for what is missing)."""
     changes: dict[str, Any] = {}
     if action is Action.DISPATCH:
+        unit = unit or case.unit  # the unit routed from the grid, unless one is chosen
         if unit is None:
-            raise ValidationFailed("请选择处置单位")
+            raise ValidationFailed("请选择处置单位（该案件所在网格未设责任单位）")
         if unit.agency.kind != case.category.agency_kind:
             raise ValidationFailed(
                 f"{case.category.name}由{case.category.get_agency_kind_display()}处置，"
@@ -595,3 +662,55 @@ def handle_step_timer(*, case_id: int, overdue: bool) -> None:
         else:
             due = timezone.localtime(case.step_due_at)
             _timeline(case, "step_warned", f"{step.label}即将到期（{due:%m-%d %H:%M}）")
+
+
+# --- the public channel (Open311) ---------------------------------------------------------
+
+PUBLIC_PERMISSIONS: Final = frozenset({"cases.report_case", "evidence.add_photo"})
+
+
+def public_principal(*, district: District, source: str) -> Principal:
+    """What a partner system (an Open311 API key of `district`) may do: report cases and add
+    their photos in that district's subtree; no user, no officer, nothing else."""
+    return Principal(
+        user_id=None,
+        username=source[:150],
+        district_path=district.path,
+        permissions=PUBLIC_PERMISSIONS,
+    )
+
+
+def report_public_case(
+    *,
+    source: str,
+    category: Category,
+    district: District,
+    description: str = "",
+    place: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    form_data: dict[str, Any] | None = None,
+    photo: Photo | None = None,
+) -> Case:
+    """上报 from the public (channel PUBLIC, through a partner system named by `source`, such
+    as the 12345 hotline): `report_case` with the partner's principal and no signed-in
+    reporter, so nobody can 评价 it or verify it as its reporter; the timeline names the
+    source instead of 系统. Joins the caller's transaction."""
+    with transaction.atomic():
+        case = report_case(
+            principal=public_principal(district=district, source=source),
+            actor=None,
+            category=category,
+            district=district,
+            channel=Channel.PUBLIC,
+            description=description,
+            place=place,
+            lat=lat,
+            lon=lon,
+            form_data=form_data,
+            photo=photo,
+        )
+        CaseTransition.objects.filter(case=case, action="report", actor=None).update(
+            actor_name=f"公众（{source}）"[:60]
+        )
+    return case

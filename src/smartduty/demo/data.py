@@ -100,3 +100,62 @@ def demo_vehicles(count: int = 200, seed: int = 2022) -> list[DemoVehicle]:
         phone = rng.choice(("170", "171")) + "".join(rng.choices(_DIGITS, k=8))
         out.append(DemoVehicle(plate, color, name, phone, "east" if len(out) % 2 else "west"))
     return out
+
+
+@dataclass(frozen=True)
+class DemoStreet:
+    """A 街道 of the demo city and the box its grids tile (south-west corner, size)."""
+
+    code: str
+    name: str
+    district_key: str
+    lon: float
+    lat: float
+
+
+STREETS: Final = (
+    DemoStreet("990101001", "人民路街道", "east", 115.975, 36.450),
+    DemoStreet("990101002", "建设路街道", "east", 115.975, 36.425),
+    DemoStreet("990102001", "文化路街道", "west", 115.930, 36.450),
+    DemoStreet("990102002", "光明路街道", "west", 115.930, 36.425),
+)
+STREET_SPAN: Final = (0.045, 0.025)
+"""Each street is 0.045° of longitude by 0.025° of latitude (about 4.0 km × 2.8 km)."""
+GRID_COLUMNS, GRID_ROWS = 10, 6
+COMMUNITIES: Final = ("一", "二")
+"""Two 社区 per street, the west and east halves; grids are numbered west→east, north→south."""
+
+
+@dataclass(frozen=True)
+class DemoGrid:
+    code: str
+    name: str
+    street_code: str
+    geometry: dict[str, object]
+
+
+def demo_grids() -> list[DemoGrid]:
+    """The grid layer: each street tiled into 10 × 6 grids (about 400 m × 460 m), codes by
+    the 15-digit rule (street code + 3-digit community + 3-digit sequence)."""
+    out: list[DemoGrid] = []
+    width, height = STREET_SPAN[0] / GRID_COLUMNS, STREET_SPAN[1] / GRID_ROWS
+    per_community = GRID_COLUMNS // len(COMMUNITIES)
+    for street in STREETS:
+        for c, community in enumerate(COMMUNITIES):
+            sequence = 0
+            for row in range(GRID_ROWS):  # north first
+                for col in range(c * per_community, (c + 1) * per_community):
+                    sequence += 1
+                    lon = round(street.lon + col * width, 6)
+                    lat = round(street.lat + (GRID_ROWS - 1 - row) * height, 6)
+                    east, north = round(lon + width, 6), round(lat + height, 6)
+                    ring = [[lon, lat], [east, lat], [east, north], [lon, north], [lon, lat]]
+                    out.append(
+                        DemoGrid(
+                            code=f"{street.code}{c + 1:03d}{sequence:03d}",
+                            name=f"{street.name[:-2]}{community}社区{sequence:02d}号网格",
+                            street_code=street.code,
+                            geometry={"type": "Polygon", "coordinates": [ring]},
+                        )
+                    )
+    return out

@@ -26,6 +26,8 @@ _VIEW_ALL: Final = (
     "cases.view_calendarday",
     "cases.view_case",
     "cases.view_caseapproval",
+    "grids.view_grid",
+    "grids.view_gridunit",
 )
 _FIELD: Final = (
     "evidence.add_photo",
@@ -55,6 +57,12 @@ ROLE_PERMISSIONS: Final[dict[Role, tuple[str, ...]]] = {
         # 立案, 派遣 and 核查 (the 指挥中心 is also the 监督中心 until a 监督员 role exists)
         "cases.register_case",
         "cases.verify_case",
+        # the 单元网格 layer and who answers for each grid (routing of new cases)
+        "grids.add_grid",
+        "grids.change_grid",
+        "grids.add_gridunit",
+        "grids.change_gridunit",
+        "grids.delete_gridunit",
     ),
     Role.SQUAD_LEADER: (
         *_VIEW_ALL,
@@ -80,4 +88,6 @@ OUR_APPS: Final = (
     "parking",
     "stats",
     "cases",
+    "grids",
+    "open311",
 )

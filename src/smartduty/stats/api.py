@@ -1,18 +1,21 @@
-"""Stats endpoints: the seed's counters, the command centre's dashboard and Excel export, and
-the outbox as officers and commanders may see it (messages about reports in their scope).
+"""Stats endpoints: the seed's counters, the command centre's dashboard and Excel export, the
+outbox as officers and commanders may see it (messages about reports in their scope), the
+数字城管 case KPI table (JSON and Excel) and the stored daily case reports.
 
-Everything here is read-only and scoped through `ParkingReport.objects.visible_to`.
+Everything here is read-only and scoped through `<Model>.objects.visible_to`.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Literal
 from urllib.parse import quote
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Schema
+from pydantic import Field
 
 from smartduty.kernel.errors import ValidationFailed
 from smartduty.kernel.isotime import IsoDate
@@ -21,7 +24,10 @@ from smartduty.org import selectors as org_selectors
 from smartduty.org.auth import officer_of, principal_of
 from smartduty.parking.selectors import get_report
 from smartduty.stats import exports, selectors
+from smartduty.stats.models import CaseReport
 from smartduty.stats.schemas import (
+    CaseKpiTableOut,
+    CaseReportOut,
     ConsoleFilter,
     ConsoleMessageOut,
     DashboardOut,
@@ -200,3 +206,122 @@ def list_report_deliveries(request: HttpRequest, report_id: UUID) -> list[Delive
     principal = principal_of(request)
     report = get_report(principal=principal, public_id=report_id)
     return selectors.list_report_deliveries(principal=principal, report=report)
+
+
+# -- 数字城管 case KPIs and the daily case reports ---------------------------------------------
+
+
+class CaseStatsQuery(Schema):
+    """Query of the KPI table: period (local days; default this month up to today), grouping
+    and a district's subtree."""
+
+    group_by: Literal["unit", "category", "district", "grid"] = Field(
+        default="unit", description="分组：unit 单位，category 案件类别，district 辖区，grid 网格"
+    )
+    date_from: IsoDate | None = Field(default=None, description="开始日期（含），默认本月1日")
+    date_to: IsoDate | None = Field(default=None, description="结束日期（含），默认今天")
+    district_id: UUID | None = Field(default=None, description="只统计该辖区（含下级）")
+
+
+def _case_kpis(request: HttpRequest, query: CaseStatsQuery) -> selectors.CaseKpiTable:
+    end = query.date_to or timezone.localdate()
+    start, end = _period(query.date_from or end.replace(day=1), end)
+    if query.group_by not in selectors.available_groupings():
+        raise ValidationFailed("暂不支持按网格统计：案件尚未关联单元网格")
+    return selectors.case_kpis(
+        principal=principal_of(request),
+        date_from=start,
+        date_to=end,
+        group_by=query.group_by,
+        district_id=query.district_id,
+    )
+
+
+@router.get("/stats/cases", response=CaseKpiTableOut)
+def get_case_stats(request: HttpRequest, query: Query[CaseStatsQuery]) -> selectors.CaseKpiTable:
+    """数字城管 KPIs (受理, 立案, 应结案, 结案, 按期结案, 结案率, 按期结案率, 返工率, 延期率,
+    作废率, mean handling time) per unit, category, district or grid, plus the total; only
+    cases in my subtree count (`district_id` out of scope: 404).
+    """
+    return _case_kpis(request, query)
+
+
+def _attachment(data: bytes, mime: str, ascii_name: str, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=mime)
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _binary(mime: str, description: str) -> dict[str, object]:
+    return {
+        "responses": {
+            200: {
+                "description": description,
+                "content": {mime: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    }
+
+
+@router.get(
+    "/stats/cases.xlsx", openapi_extra=_binary(exports.XLSX_MIME, "Excel 工作簿（中文表头）")
+)
+def export_case_stats_xlsx(request: HttpRequest, query: Query[CaseStatsQuery]) -> HttpResponse:
+    """The KPI table as an Excel workbook; 结案率 / 按期结案率 cells are green (≥ 90 %), yellow
+    (≥ 80 %) or red."""
+    table = _case_kpis(request, query)
+    data = exports.case_kpi_workbook(
+        table=table, scope_label=table.scope_label, exported_by=principal_of(request).username
+    )
+    span = f"{table.date_from:%Y%m%d}-{table.date_to:%Y%m%d}"
+    return _attachment(
+        data, exports.XLSX_MIME, f"case-kpis-{span}.xlsx", f"案件考核指标_{span}.xlsx"
+    )
+
+
+class CaseReportFilter(Schema):
+    """Query of the daily report list."""
+
+    district_id: UUID | None = Field(default=None, description="只看该辖区的日报")
+    limit: int = Field(default=31, ge=1, le=366)
+
+
+@router.get("/stats/case-reports", response=list[CaseReportOut])
+def list_case_reports(request: HttpRequest, filters: Query[CaseReportFilter]) -> list[CaseReport]:
+    """The generated daily case reports of districts in my subtree, newest day first."""
+    rows = selectors.list_case_reports(
+        principal=principal_of(request), district_id=filters.district_id
+    )
+    return list(rows[: filters.limit])
+
+
+def _report_file(
+    request: HttpRequest, public_id: UUID, kind: Literal["pdf", "xlsx"]
+) -> HttpResponse:
+    report = selectors.get_case_report(principal=principal_of(request), public_id=public_id)
+    field = report.pdf if kind == "pdf" else report.xlsx
+    with field.open("rb") as handle:
+        data = handle.read()
+    mime = "application/pdf" if kind == "pdf" else exports.XLSX_MIME
+    stem = f"{report.district.code}-{report.day:%Y%m%d}"
+    name = f"{report.district.name}案件日报_{report.day:%Y%m%d}.{kind}"
+    return _attachment(data, mime, f"case-report-{stem}.{kind}", name)
+
+
+@router.get(
+    "/stats/case-reports/{public_id}.pdf", openapi_extra=_binary("application/pdf", "PDF 日报")
+)
+def get_case_report_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """One daily report as PDF (title, KPI table per unit, bar chart of the two rates)."""
+    return _report_file(request, public_id, "pdf")
+
+
+@router.get(
+    "/stats/case-reports/{public_id}.xlsx", openapi_extra=_binary(exports.XLSX_MIME, "Excel 日报")
+)
+def get_case_report_xlsx(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """One daily report as an Excel workbook."""
+    return _report_file(request, public_id, "xlsx")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -186,3 +186,75 @@ class DeliveryOut(Schema):
     @staticmethod
     def resolve_status_label(obj: Any) -> str:
         return str(obj.get_status_display())
+
+
+class CaseKpiRowOut(Schema):
+    """Counts and KPIs (percentages, two decimals; null when the denominator is 0) of one group,
+    or of the total (`key` null)."""
+
+    key: str | None = Field(description="单位/辖区 public_id、类别编码或网格编码；合计与未分组为空")
+    label: str
+    received: int = Field(description="受理")
+    registered: int = Field(description="立案")
+    due: int = Field(description="应结案")
+    closed: int = Field(description="结案")
+    closed_on_time: int = Field(description="按期结案")
+    reworked: int = Field(description="返工")
+    extended: int = Field(description="延期")
+    voided: int = Field(description="作废")
+    closure_rate: float | None = Field(description="结案率（%）= 结案 / 应结案")
+    on_time_rate: float | None = Field(description="按期结案率（%）= 按期结案 / 应结案")
+    rework_rate: float | None = Field(description="返工率（%）= 返工 / 立案")
+    extension_rate: float | None = Field(description="延期率（%）= 延期 / 立案")
+    void_rate: float | None = Field(description="作废率（%）= 作废 / 立案")
+    mean_handling_hours: float | None = Field(description="本期结案案件的平均处置用时（小时）")
+
+
+class CaseKpiTableOut(Schema):
+    """The 数字城管 KPI table of a period, grouped one way, with its total."""
+
+    date_from: str
+    date_to: str
+    group_by: str
+    scope_label: str
+    rows: list[CaseKpiRowOut]
+    total: CaseKpiRowOut
+
+    @staticmethod
+    def resolve_date_from(obj: Any) -> str:
+        return str(obj.date_from.isoformat())
+
+    @staticmethod
+    def resolve_date_to(obj: Any) -> str:
+        return str(obj.date_to.isoformat())
+
+
+class CaseReportOut(Schema):
+    """A generated daily case report of one district; download it as PDF or Excel."""
+
+    public_id: UUID
+    day: date
+    district_id: UUID
+    district: str
+    received: int = Field(description="受理")
+    closure_rate: float | None = Field(description="结案率（%）")
+    on_time_rate: float | None = Field(description="按期结案率（%）")
+    generated_at: datetime | None
+    pdf_url: str
+    xlsx_url: str
+
+    @staticmethod
+    def resolve_district_id(obj: Any) -> UUID:
+        return obj.district.public_id  # type: ignore[no-any-return]  # a model attribute
+
+    @staticmethod
+    def resolve_district(obj: Any) -> str:
+        return str(obj.district.name)
+
+    @staticmethod
+    def resolve_pdf_url(obj: Any) -> str:
+        return f"/api/v1/stats/case-reports/{obj.public_id}.pdf"
+
+    @staticmethod
+    def resolve_xlsx_url(obj: Any) -> str:
+        return f"/api/v1/stats/case-reports/{obj.public_id}.xlsx"

@@ -6,7 +6,9 @@
  * server answers a repeat with the first report (200), so a retry after a lost answer, two tabs
  * or a crash between "sent" and "deleted here" never make a second report or a second SMS.
  */
-import { ApiError, type ReportOut } from "@smartduty/api-client";
+import { ApiError, type ReportOut, type Schemas } from "@smartduty/api-client";
+
+type CaseOut = Schemas["CaseOut"];
 import * as idb from "./idb";
 
 export type QueueState = "pending" | "sending" | "failed";
@@ -23,16 +25,29 @@ export interface QueuedReport {
   lat: number | null;
   lon: number | null;
   accuracyM: number | null;
+  /** A case of another category (`POST /api/v1/cases`) instead of a parking report. */
+  caseReport?: QueuedCase;
   state: QueueState;
   attempts: number;
   lastError: string;
   queuedAt: string;
 }
 
+/** The parts of a queued case report that a parking report does not have. */
+export interface QueuedCase {
+  categoryCode: string;
+  categoryName: string;
+  /** `form_data` as JSON text */
+  formData: string;
+  description: string;
+}
+
 /** What the queue needs from the network (the real one in `api.ts`, fakes in tests). */
 export interface QueueTransport {
   createReport(form: FormData): Promise<{ status: number; data: ReportOut }>;
   confirmPlate(id: string, plate: string, version: number): Promise<ReportOut>;
+  /** `POST /api/v1/cases` (same idempotency rule as parking reports) */
+  createCase?(form: FormData): Promise<{ status: number; data: CaseOut }>;
 }
 
 export function newId(): string {
@@ -57,6 +72,22 @@ export function reportForm(item: Pick<QueuedReport, "photo" | "photoName" | "ide
   return form;
 }
 
+/** Form fields of `POST /api/v1/cases` for a queued (or fresh) case report. */
+export function caseForm(item: Pick<QueuedReport, "photo" | "photoName" | "idempotencyKey" | "place" | "lat" | "lon"> & { caseReport: QueuedCase }): FormData {
+  const form = new FormData();
+  if (item.photo.size > 0) form.append("file", item.photo, item.photoName || "photo.jpg");
+  form.append("idempotency_key", item.idempotencyKey);
+  form.append("category_code", item.caseReport.categoryCode);
+  if (item.place) form.append("place", item.place);
+  if (item.caseReport.description) form.append("description", item.caseReport.description);
+  if (item.lat !== null && item.lon !== null) {
+    form.append("lat", String(Math.round(item.lat * 1e6) / 1e6));
+    form.append("lon", String(Math.round(item.lon * 1e6) / 1e6));
+  }
+  form.append("form_data", item.caseReport.formData || "{}");
+  return form;
+}
+
 export async function enqueue(item: Omit<QueuedReport, "state" | "attempts" | "lastError" | "queuedAt">): Promise<QueuedReport> {
   const full: QueuedReport = { ...item, state: "pending", attempts: 0, lastError: "", queuedAt: new Date().toISOString() };
   await idb.put(idb.OUTBOX, full);
@@ -74,6 +105,8 @@ export async function discard(id: string): Promise<void> {
 
 export interface FlushResult {
   sent: ReportOut[];
+  /** queued case reports that reached the server */
+  sentCases: CaseOut[];
   failed: number;
   stoppedOffline: boolean;
 }
@@ -88,7 +121,7 @@ let flushing: Promise<FlushResult> | null = null;
 export function flush(transport: QueueTransport): Promise<FlushResult> {
   if (flushing) return flushing;
   const run = async (): Promise<FlushResult> => {
-    const result: FlushResult = { sent: [], failed: 0, stoppedOffline: false };
+    const result: FlushResult = { sent: [], sentCases: [], failed: 0, stoppedOffline: false };
     for (const item of await list()) {
       if (item.state === "failed") {
         result.failed += 1;
@@ -96,6 +129,13 @@ export function flush(transport: QueueTransport): Promise<FlushResult> {
       }
       await idb.put(idb.OUTBOX, { ...item, state: "sending", attempts: item.attempts + 1 });
       try {
+        if (item.caseReport) {
+          if (!transport.createCase) throw new ApiError(0, "network", "案件上报暂不可用");
+          const { data } = await transport.createCase(caseForm({ ...item, caseReport: item.caseReport }));
+          await idb.remove(idb.OUTBOX, item.id);
+          result.sentCases.push(data);
+          continue;
+        }
         let { data: report } = await transport.createReport(reportForm(item));
         if (report.status === "reported" && item.plate) {
           report = await transport.confirmPlate(report.public_id, item.plate, report.version);

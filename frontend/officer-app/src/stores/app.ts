@@ -2,16 +2,30 @@
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
 import { ApiError, getSession, login as sessionLogin, logout as sessionLogout } from "@smartduty/api-client";
-import { api, isOpen, transport, type Me, type MyDay, type Report } from "../api";
+import { api, isOpen, transport, type CaseRow, type Category, type Me, type MyDay, type Report } from "../api";
+import { PERM } from "../lib/casesteps";
 import * as queue from "../lib/queue";
 
 const CACHE = "smartduty.officer.cache";
+const RECENT = "smartduty.recentCategories";
+
+function loadRecent(): string[] {
+  try {
+    const raw = JSON.parse(localStorage.getItem(RECENT) ?? "[]") as unknown;
+    return Array.isArray(raw) ? raw.filter((c): c is string => typeof c === "string").slice(0, 8) : [];
+  } catch {
+    return [];
+  }
+}
 
 interface Cache {
   me: Me | null;
   today: MyDay | null;
   cases: Report[];
   at: number;
+  /** case categories (tiles) and my unit's agency kind, kept for offline starts */
+  categories?: Category[];
+  unitKind?: string;
 }
 
 function loadCache(): Cache {
@@ -35,23 +49,102 @@ export const useApp = defineStore("app", () => {
   const queued = ref<queue.QueuedReport[]>([]);
   const syncing = ref(false);
   const lastSynced = ref<Report[]>([]);
+  const categories = ref<Category[]>(cache.categories ?? []);
+  const unitKind = ref(cache.unitKind ?? "");
+  const unitTasks = ref<CaseRow[]>([]);
+  const myReported = ref<CaseRow[]>([]);
+  const tasksLoaded = ref(false);
+  let categoriesAt = 0;
 
   const openCases = computed(() => cases.value.filter(isOpen));
   const pendingCount = computed(() => queued.value.filter((q) => q.state !== "failed").length);
   const failedCount = computed(() => queued.value.filter((q) => q.state === "failed").length);
 
+  const perms = computed(() => me.value?.permissions ?? []);
+  const viewer = computed(() => ({ unitId: me.value?.unit_id ?? null, permissions: perms.value }));
+  /** 作业单位 (e.g. the small-ad cleaners) and accounts that may not report: only their task list */
+  const tasksOnly = computed(
+    () =>
+      unitKind.value === "contractor" ||
+      (me.value !== null && !perms.value.includes(PERM.reportParking) && !perms.value.includes(PERM.report)),
+  );
+  const mayReportParking = computed(() => !tasksOnly.value && perms.value.includes(PERM.reportParking));
+  const mayReportCase = computed(() => !tasksOnly.value && perms.value.includes(PERM.report));
+  const categoryByCode = computed(() => new Map(categories.value.map((c) => [c.code, c])));
+  const recent = ref<string[]>(loadRecent());
+  /** the tiles after 违法停车: the ones I used last first, then the categories' sort order */
+  const caseTiles = computed(() => {
+    const tiles = categories.value.filter((c) => c.workflow !== "parking");
+    const rank = (code: string) => {
+      const i = recent.value.indexOf(code);
+      return i < 0 ? recent.value.length : i;
+    };
+    return tiles.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c.code) - rank(b.c.code) || a.i - b.i).map((x) => x.c);
+  });
+
+  function useCategory(code: string) {
+    recent.value = [code, ...recent.value.filter((c) => c !== code)].slice(0, 8);
+    localStorage.setItem(RECENT, JSON.stringify(recent.value));
+  }
+  /** handled cases I reported whose category says the reporter verifies (核查) */
+  const verifyTasks = computed(() =>
+    myReported.value.filter(
+      (c) => c.status === "handled" && categoryByCode.value.get(c.category_code)?.verified_by === "reporter",
+    ),
+  );
+  const taskCount = computed(() => unitTasks.value.length + verifyTasks.value.length);
+
   function save() {
     cachedAt.value = Date.now();
     localStorage.setItem(
       CACHE,
-      JSON.stringify({ me: me.value, today: today.value, cases: cases.value, at: cachedAt.value }),
+      JSON.stringify({
+        me: me.value,
+        today: today.value,
+        cases: cases.value,
+        at: cachedAt.value,
+        categories: categories.value,
+        unitKind: unitKind.value,
+      }),
     );
+  }
+
+  /** Categories (every 10 minutes), my unit's kind (once) and my case tasks. */
+  async function refreshCases() {
+    if (!me.value) return;
+    if (Date.now() - categoriesAt > 600_000) {
+      categories.value = await api.categories();
+      categoriesAt = Date.now();
+      if (!unitKind.value && me.value.unit_id) {
+        const units = await api.units().catch(() => []);
+        unitKind.value = units.find((u) => u.public_id === me.value?.unit_id)?.agency_kind ?? "";
+      }
+      save();
+    }
+    const unitId = me.value.unit_id;
+    const [handle, mine] = await Promise.all([
+      unitId && perms.value.includes(PERM.handle) ? api.unitTasks(unitId) : Promise.resolve([]),
+      mayReportCase.value ? api.myReported() : Promise.resolve([]),
+    ]);
+    unitTasks.value = handle;
+    myReported.value = mine;
+    tasksLoaded.value = true;
+  }
+
+  function upsertTask(row: CaseRow) {
+    for (const list of [unitTasks, myReported]) {
+      const i = list.value.findIndex((c) => c.public_id === row.public_id);
+      if (i >= 0) list.value.splice(i, 1, row);
+    }
+    if (row.status !== "dispatched") unitTasks.value = unitTasks.value.filter((c) => c.public_id !== row.public_id);
   }
 
   /** Password log-in; `otp` for an account with two-factor (the API answers `otp_required`). */
   async function login(username: string, password: string, otp?: string) {
     await sessionLogin(username, password, otp);
     me.value = await api.me();
+    unitKind.value = "";
+    categoriesAt = 0;
     save();
   }
 
@@ -62,6 +155,10 @@ export const useApp = defineStore("app", () => {
       me.value = null;
       cases.value = [];
       today.value = null;
+      unitKind.value = "";
+      unitTasks.value = [];
+      myReported.value = [];
+      categoriesAt = 0;
       localStorage.removeItem(CACHE);
     }
   }
@@ -76,6 +173,8 @@ export const useApp = defineStore("app", () => {
       }
       if (!me.value || me.value.username !== state.username) {
         me.value = await api.me();
+        unitKind.value = "";
+        categoriesAt = 0;
         save();
       }
       return true;
@@ -112,6 +211,7 @@ export const useApp = defineStore("app", () => {
     try {
       const result = await queue.flush(transport);
       for (const r of result.sent) upsertCase(r);
+      for (const c of result.sentCases) if (!myReported.value.some((m) => m.public_id === c.public_id)) myReported.value.unshift(c);
       if (result.sent.length) lastSynced.value = result.sent;
       return result;
     } finally {
@@ -135,6 +235,22 @@ export const useApp = defineStore("app", () => {
     syncing,
     lastSynced,
     openCases,
+    categories,
+    unitKind,
+    unitTasks,
+    myReported,
+    tasksLoaded,
+    viewer,
+    tasksOnly,
+    mayReportParking,
+    mayReportCase,
+    categoryByCode,
+    caseTiles,
+    verifyTasks,
+    taskCount,
+    refreshCases,
+    upsertTask,
+    useCategory,
     pendingCount,
     failedCount,
     login,

@@ -1,9 +1,17 @@
-"""Stats reads: the seed's counters, the command-centre dashboard and the scoped outbox view.
+"""Stats reads: the seed's counters, the command-centre dashboard, the scoped outbox view, the
+数字城管 case KPIs and the stored daily case reports.
 
-Every read starts from `ParkingReport.objects.visible_to(principal, ...)`, so a principal never
-counts, lists or reads messages of a report outside their district subtree.
+Every read starts from `<Model>.objects.visible_to(principal, ...)`, so a principal never
+counts, lists or reads messages of a report or case outside their district subtree.
 """
 
+from smartduty.stats.selectors.cases import (
+    GROUPINGS,
+    CaseKpiRow,
+    CaseKpiTable,
+    available_groupings,
+    case_kpis,
+)
 from smartduty.stats.selectors.counters import (
     VIEW,
     ParkingCounters,
@@ -30,11 +38,15 @@ from smartduty.stats.selectors.outbox import (
     list_console_messages,
     list_report_deliveries,
 )
+from smartduty.stats.selectors.reports import get_case_report, list_case_reports
 
 __all__ = [
+    "GROUPINGS",
     "VIEW",
     "VIEW_CONSOLE",
     "Capabilities",
+    "CaseKpiRow",
+    "CaseKpiTable",
     "ConsoleEntry",
     "Dashboard",
     "Heatmap",
@@ -43,8 +55,12 @@ __all__ = [
     "ParkingCounters",
     "ParkingStats",
     "TrendPoint",
+    "available_groupings",
+    "case_kpis",
     "daily_series",
     "dashboard",
+    "get_case_report",
+    "list_case_reports",
     "list_console_messages",
     "list_open_cases",
     "list_report_deliveries",

@@ -84,7 +84,7 @@ describe("offline queue", () => {
     expect(a.sent).toHaveLength(2);
     expect(await queue.list()).toHaveLength(0);
     expect(server.created.size).toBe(2);
-    expect(await queue.flush(server.transport)).toEqual({ sent: [], failed: 0, stoppedOffline: false });
+    expect(await queue.flush(server.transport)).toEqual({ sent: [], sentCases: [], failed: 0, stoppedOffline: false });
   });
 
   it("confirms the plate when the server already had the report without one", async () => {

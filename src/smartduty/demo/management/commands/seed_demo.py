@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from smartduty.demo import data
+from smartduty.grids import services as grids
+from smartduty.kernel.scoping import Principal
 from smartduty.org import services as org
 from smartduty.org.models import District, Unit
 from smartduty.org.states import AgencyKind, DistrictLevel, UnitLevel
@@ -31,7 +33,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._seed()
         self.stdout.write(
-            self.style.SUCCESS("演示数据已载入：示范市、2 个区、6 名人员、200 辆车。")
+            self.style.SUCCESS(
+                "演示数据已载入：示范市、2 个区、4 个街道共 240 个单元网格、6 名人员、200 辆车。"
+            )
         )
 
     def _seed(self) -> None:
@@ -42,13 +46,15 @@ class Command(BaseCommand):
         west = org.create_district(
             code="990102", name="西区", level=DistrictLevel.DISTRICT, parent=city
         )
-        for code, name, parent in (
-            ("990101001", "人民路街道", east),
-            ("990101002", "建设路街道", east),
-            ("990102001", "文化路街道", west),
-            ("990102002", "光明路街道", west),
-        ):
-            org.create_district(code=code, name=name, level=DistrictLevel.STREET, parent=parent)
+        streets = {
+            street.code: org.create_district(
+                code=street.code,
+                name=street.name,
+                level=DistrictLevel.STREET,
+                parent=east if street.district_key == "east" else west,
+            )
+            for street in data.STREETS
+        }
 
         chengguan = org.create_agency(
             name="示范市城市管理局", kind=AgencyKind.CHENGGUAN, district=city
@@ -77,6 +83,29 @@ class Command(BaseCommand):
         units["jj_dadui"] = org.create_unit(
             name="交警东区大队", agency=jiaojing, level=UnitLevel.DADUI, district=east
         )
+        units["jj_west"] = org.create_unit(
+            name="交警西区大队", agency=jiaojing, level=UnitLevel.DADUI, district=west
+        )
+        street_offices = org.create_agency(
+            name="示范市街道办事处", kind=AgencyKind.STREET, district=city
+        )
+        cleaners = org.create_agency(
+            name="示范市环卫作业公司", kind=AgencyKind.CONTRACTOR, district=city
+        )
+        for key, district in (("east", east), ("west", west)):
+            units[f"zy_{key}"] = org.create_unit(
+                name=f"{district.name}环卫作业队",
+                agency=cleaners,
+                level=UnitLevel.ZHONGDUI,
+                district=district,
+            )
+        for code, street in streets.items():
+            units[f"jd_{code}"] = org.create_unit(
+                name=f"{street.name}办事处",
+                agency=street_offices,
+                level=UnitLevel.ZHONGDUI,
+                district=street,
+            )
 
         admin_user = None
         for spec in data.OFFICERS:
@@ -110,6 +139,8 @@ class Command(BaseCommand):
                 reason="演示数据初始规则",
             )
 
+        self._seed_grids(root, streets, units)
+
         districts = {"east": east, "west": west}
         for car in data.demo_vehicles():
             vehicles.register_vehicle(
@@ -118,4 +149,26 @@ class Command(BaseCommand):
                 plate_color=car.color,
                 owner_name=car.owner_name,
                 owner_phone=car.owner_phone,
+            )
+
+    def _seed_grids(
+        self, root: Principal, streets: dict[str, District], units: dict[str, Unit]
+    ) -> None:
+        """240 grids, each handled by its district's 城管 中队, 交警 大队 and 环卫作业队 and by
+        its own 街道办事处."""
+        for grid in data.demo_grids():
+            street = streets[grid.street_code]
+            key = "east" if street.code.startswith("990101") else "west"
+            grids.save_grid(
+                principal=root,
+                code=grid.code,
+                name=grid.name,
+                district=street,
+                geometry=grid.geometry,
+                units={
+                    AgencyKind.CHENGGUAN: units[f"cg_{key}"],
+                    AgencyKind.JIAOJING: units["jj_dadui" if key == "east" else "jj_west"],
+                    AgencyKind.STREET: units[f"jd_{street.code}"],
+                    AgencyKind.CONTRACTOR: units[f"zy_{key}"],
+                },
             )

@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import {
+  boardRows,
+  directActions,
+  districtSubtree,
+  mayDecide,
+  requestableApprovals,
+  stepTone,
+  type CaseLike,
+  type Viewer,
+} from "../cases";
+
+const HOUR = 3_600_000;
+const NOW = Date.parse("2026-03-02T10:00:00+08:00");
+const iso = (h: number) => new Date(NOW + h * HOUR).toISOString();
+
+const commander: Viewer = {
+  username: "zhihui",
+  unitId: null,
+  roles: ["指挥中心"],
+  permissions: ["cases.register_case", "cases.verify_case", "cases.report_case"],
+};
+const leader: Viewer = { username: "duizhang", unitId: "u1", roles: ["中队长"], permissions: ["cases.handle_case", "cases.report_case"] };
+const officer: Viewer = { username: "duiyuan", unitId: "u1", roles: ["队员"], permissions: ["cases.handle_case", "cases.report_case"] };
+const otherUnit: Viewer = { ...officer, username: "other", unitId: "u2" };
+
+const at = (status: string, allowed: string[], extra: Partial<CaseLike> = {}): CaseLike => ({
+  status,
+  unit_id: "u1",
+  allowed_actions: allowed,
+  step_due_at: null,
+  ...extra,
+});
+const reported = at("reported", ["register", "reject", "mark_duplicate", "void"], { unit_id: null });
+const dispatched = at("dispatched", ["handle", "send_back", "extend", "defer", "void"]);
+const handled = at("handled", ["verify_pass", "verify_fail", "void"]);
+
+describe("actions a role sees", () => {
+  it("指挥中心 registers, rejects and dispatches; 队员 do not", () => {
+    expect(directActions(reported, commander)).toEqual(["register", "reject", "mark_duplicate"]);
+    expect(directActions(reported, officer)).toEqual([]);
+    expect(directActions(at("registered", ["dispatch", "void"]), commander)).toEqual(["dispatch"]);
+  });
+
+  it("only the case's unit (or the 指挥中心) handles it", () => {
+    expect(directActions(dispatched, officer)).toEqual(["handle"]);
+    expect(directActions(dispatched, otherUnit)).toEqual([]);
+    expect(directActions(dispatched, commander)).toEqual([]); // no cases.handle_case
+  });
+
+  it("核查 by the verifier role, or by the reporter where the category says so", () => {
+    expect(directActions(handled, commander)).toEqual(["verify_pass", "verify_fail"]);
+    expect(directActions(handled, officer)).toEqual([]);
+    expect(directActions(handled, officer, { isReporter: true, verifiedBy: "reporter" })).toEqual(["verify_pass", "verify_fail"]);
+    expect(directActions(handled, officer, { isReporter: true, verifiedBy: "supervisor" })).toEqual([]);
+  });
+
+  it("approval requests come from the case's unit or the 指挥中心, one at a time", () => {
+    expect(requestableApprovals(dispatched, officer)).toEqual(["send_back", "extend", "defer", "void"]);
+    expect(requestableApprovals(dispatched, otherUnit)).toEqual([]);
+    expect(requestableApprovals(reported, commander)).toEqual(["void"]);
+    expect(requestableApprovals(dispatched, commander, true)).toEqual([]);
+  });
+
+  it("approvers follow APPROVER_ROLES and never decide their own request", () => {
+    const extend = { action: "extend", status: "pending", requested_by: "duiyuan" };
+    const voiding = { action: "void", status: "pending", requested_by: "duiyuan" };
+    expect(mayDecide(extend, commander)).toBe(true);
+    expect(mayDecide(extend, leader)).toBe(false);
+    expect(mayDecide(voiding, leader)).toBe(true);
+    expect(mayDecide(voiding, officer)).toBe(false);
+    expect(mayDecide({ ...voiding, requested_by: "zhihui" }, commander)).toBe(false);
+    expect(mayDecide({ ...extend, status: "approved" }, commander)).toBe(false);
+    expect(mayDecide(extend, { ...officer, roles: ["系统管理员"] })).toBe(true);
+  });
+});
+
+describe("the board", () => {
+  it("colours the countdown: normal, warning from 80 %, overdue", () => {
+    const c = at("dispatched", [], { step_started_at: iso(-8), step_due_at: iso(2) });
+    expect(stepTone(c, NOW - HOUR)).toBe("normal");
+    expect(stepTone(c, NOW)).toBe("warning");
+    expect(stepTone(c, NOW + 2 * HOUR)).toBe("overdue");
+    expect(stepTone({ ...c, step_started_at: undefined }, NOW)).toBe("normal");
+  });
+
+  it("shows overdue first, then the nearest due time, and filters", () => {
+    const row = (id: string, due: number | null, district = "d1", created = "2026-03-01T00:00:00Z") => ({
+      ...at("dispatched", []),
+      id,
+      district_id: district,
+      created_at: created,
+      step_due_at: due === null ? null : iso(due),
+    });
+    const rows = [row("later", 5), row("none", null), row("late", -1, "d2"), row("soon", 1), row("later-late", -0.5)];
+    expect(boardRows(rows, { districtIds: null, overdueOnly: false }, NOW).map((r) => r.id)).toEqual([
+      "late",
+      "later-late",
+      "soon",
+      "later",
+      "none",
+    ]);
+    expect(boardRows(rows, { districtIds: null, overdueOnly: true }, NOW).map((r) => r.id)).toEqual(["late", "later-late"]);
+    expect(boardRows(rows, { districtIds: new Set(["d2"]), overdueOnly: false }, NOW).map((r) => r.id)).toEqual(["late"]);
+  });
+
+  it("a district filter covers its streets", () => {
+    const tree = [
+      { public_id: "city", parent_id: null },
+      { public_id: "east", parent_id: "city" },
+      { public_id: "east-1", parent_id: "east" },
+      { public_id: "west", parent_id: "city" },
+    ];
+    expect([...districtSubtree(tree, "east")].sort()).toEqual(["east", "east-1"]);
+    expect(districtSubtree(tree, "city").size).toBe(4);
+  });
+});

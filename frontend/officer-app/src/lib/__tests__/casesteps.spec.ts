@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { byDue, formatSpan, mayHandle, mayVerify, secondsToDue, stepTone, type CaseLike } from "../casesteps";
+
+const T0 = Date.parse("2026-03-02T08:30:00+08:00");
+const HOUR = 3_600_000;
+
+const clock = (startH: number, dueH: number) => ({
+  status: "dispatched",
+  step_started_at: new Date(T0 + startH * HOUR).toISOString(),
+  step_due_at: new Date(T0 + dueH * HOUR).toISOString(),
+});
+
+describe("step countdown colour", () => {
+  it("is normal, then amber from 80 % of the span, then red at the due time", () => {
+    const c = clock(0, 10);
+    expect(stepTone(c, T0 + 7.9 * HOUR)).toBe("normal");
+    expect(stepTone(c, T0 + 8 * HOUR)).toBe("warning");
+    expect(stepTone(c, T0 + 10 * HOUR)).toBe("overdue");
+    expect(secondsToDue(c, T0 + 11 * HOUR)).toBe(-3600);
+  });
+
+  it("without the step's start turns amber only on the server's warning", () => {
+    const c = { status: "dispatched", step_due_at: new Date(T0 + HOUR).toISOString() };
+    expect(stepTone(c, T0 + 0.95 * HOUR)).toBe("normal");
+    expect(stepTone(c, T0 + 0.95 * HOUR, { warned: true })).toBe("warning");
+    expect(stepTone({ status: "closed", step_due_at: null }, T0)).toBe("none");
+  });
+
+  it("formats long spans with days", () => {
+    expect(formatSpan(65)).toBe("01:05");
+    expect(formatSpan(-3725)).toBe("01:02:05");
+    expect(formatSpan(2 * 86_400 + 60)).toBe("2天 00:01:00");
+  });
+
+  it("puts the nearest due time first and clockless cases last", () => {
+    const rows = [{ ...clock(0, 5), id: "b" }, { status: "handled", step_due_at: null, id: "c" }, { ...clock(0, 1), id: "a" }];
+    expect(byDue(rows).map((r) => r.id)).toEqual(["a", "b", "c"]);
+  });
+});
+
+describe("what an officer may do", () => {
+  const dispatched: CaseLike = { ...clock(0, 4), unit_id: "u1", allowed_actions: ["handle", "send_back", "extend", "defer", "void"] };
+  const handled: CaseLike = { status: "handled", step_due_at: null, unit_id: "u1", allowed_actions: ["verify_pass", "verify_fail", "void"] };
+  const officer = { unitId: "u1", permissions: ["cases.report_case", "cases.handle_case"] };
+  const cleaner = { unitId: "u9", permissions: ["cases.handle_case"] };
+
+  it("handles only its own unit's cases", () => {
+    expect(mayHandle(dispatched, officer)).toBe(true);
+    expect(mayHandle(dispatched, cleaner)).toBe(false);
+    expect(mayHandle(handled, officer)).toBe(false);
+  });
+
+  it("verifies as the reporter only where the category says so", () => {
+    expect(mayVerify(handled, officer, { isReporter: true, verifiedBy: "reporter" })).toBe(true);
+    expect(mayVerify(handled, officer, { isReporter: true, verifiedBy: "supervisor" })).toBe(false);
+    expect(mayVerify(handled, officer, { isReporter: false, verifiedBy: "reporter" })).toBe(false);
+    expect(mayVerify(handled, { unitId: null, permissions: ["cases.verify_case"] }, { isReporter: false })).toBe(true);
+    expect(mayVerify(dispatched, officer, { isReporter: true, verifiedBy: "reporter" })).toBe(false);
+  });
+});
