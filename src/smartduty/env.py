@@ -143,6 +143,9 @@ class Open311Env(BaseModel):
     jurisdiction_ids: list[str] = ["shifan.smartduty.example"]
     """The `jurisdiction_id` values clients may send (any other is refused with 400); the
     first is the one this install names itself by. Usually the city's domain name."""
+    contact_retention_days: int = Field(default=30, ge=1, le=3650)
+    """Days after a case reported through Open311 ends (结案, 不予立案, 重复, 作废) before the
+    reporter's name, email and phone kept with it are erased (PIPL: no longer than needed)."""
 
 
 class Env(BaseSettings):

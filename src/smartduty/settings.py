@@ -235,6 +235,7 @@ NOTIFICATIONS_LEASE_SECONDS = ENV.worker.notifications_lease_seconds
 STATS_CASE_REPORT_AT = ENV.worker.case_report_at
 
 OPEN311_JURISDICTION_IDS = list(ENV.open311.jurisdiction_ids)
+OPEN311_CONTACT_RETENTION_DAYS = ENV.open311.contact_retention_days
 
 RATE_LIMIT_WRITES_PER_MINUTE = ENV.limits.writes_per_minute
 RATE_LIMIT_ANONYMOUS_WRITES_PER_MINUTE = ENV.limits.anonymous_writes_per_minute

@@ -4,17 +4,19 @@ the approval ledger, and scope."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from smartduty.cases.models import Case, CaseApproval
 from smartduty.evidence.models import Photo
 from smartduty.org.models import Officer
 from tests.factories.org import City
-from tests.factories.parking import jpeg_bytes
+from tests.factories.parking import jpeg_bytes, make_report
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +159,105 @@ def test_approvals_over_http(
     assert case["extension_count"] == 1
     assert CaseApproval.objects.get().decided_by == commander.user
     assert command.get("/api/v1/case-approvals").json()["count"] == 0
+
+
+def test_case_output_for_the_screens(officer_a: Officer, commander: Officer, api_client) -> None:  # type: ignore[no-untyped-def]
+    officer, command = api_client(officer_a), api_client(commander)
+    created = officer.post("/api/v1/cases", {"file": _photo(), "category_code": "E0401"}).json()
+    cid = created["public_id"]
+    assert created["reported_by_me"] is True
+    assert (created["step_started_at"], created["verify_photo_url"]) == (None, None)
+    assert command.get(f"/api/v1/cases/{cid}").json()["reported_by_me"] is False
+    registered = _act(command, cid, action="register").json()
+    assert registered["step"] == "dispatch"
+    assert registered["step_started_at"] is not None
+    assert registered["step_started_at"] < registered["step_due_at"]
+    _act(command, cid, action="dispatch", unit_id=str(officer_a.unit.public_id))
+    handled = _act(officer, cid, action="handle", note="已劝离", file=_photo()).json()
+    assert handled["handling_note"] == "已劝离"
+    closed = _act(command, cid, action="verify_pass", file=_photo()).json()
+    assert closed["status"] == "closed"
+    assert closed["verify_photo_url"].startswith("/api/v1/photos/")
+    assert closed["verify_photo_url"] != closed["after_photo_url"]
+    assert (closed["step_started_at"], closed["step_due_at"]) == (None, None)
+    board = officer.get("/api/v1/cases", {"mine": "true"}).json()
+    assert [row["reported_by_me"] for row in board["items"]] == [True]
+
+
+def test_board_filters_by_district_subtree_and_overdue(  # type: ignore[no-untyped-def]
+    city: City, officer_a: Officer, commander: Officer, api_client
+) -> None:
+    command = api_client(commander)
+
+    def report(district_id: object) -> str:
+        answer = command.post(
+            "/api/v1/cases", {"category_code": "E0401", "district_id": str(district_id)}
+        )
+        assert answer.status_code == 201, answer.content
+        return str(answer.json()["public_id"])
+
+    in_street_a = report(city.street_a.public_id)
+    in_b = report(city.district_b.public_id)
+    late = report(city.district_a.public_id)
+    _act(command, late, action="register")
+    _act(command, in_b, action="register")
+
+    def board(**params: object) -> list[str]:
+        answer = command.get("/api/v1/cases", params)
+        assert answer.status_code == 200, answer.content
+        return [row["public_id"] for row in answer.json()["items"]]
+
+    assert set(board(district_id=city.district_a.public_id)) == {in_street_a, late}
+    assert board(district_id=city.street_a.public_id) == [in_street_a]
+    assert set(board()) == {in_street_a, in_b, late}
+    assert board(overdue="true") == []  # the registered cases' dispatch clocks still run
+    Case.objects.filter(public_id=late).update(step_due_at=timezone.now() - timedelta(minutes=1))
+    assert board(overdue="true") == [late]
+    assert board(overdue="true", district_id=city.district_b.public_id) == []
+    # a closed or voided case is never overdue, whatever its stale due time says
+    Case.objects.filter(public_id=late).update(status="voided")
+    assert board(overdue="true") == []
+
+
+def test_board_district_filter_is_scoped(city: City, officer_a: Officer, api_client) -> None:  # type: ignore[no-untyped-def]
+    officer = api_client(officer_a)
+    outside = officer.get("/api/v1/cases", {"district_id": str(city.district_b.public_id)})
+    assert outside.status_code == 404
+    assert "辖区" in outside.json()["message"]
+    bad = officer.get("/api/v1/cases", {"district_id": "not-a-uuid", "overdue": "maybe"})
+    assert bad.status_code == 422
+
+
+def test_campaign_tiles_come_right_after_parking(officer_a: Officer, api_client) -> None:  # type: ignore[no-untyped-def]
+    tiles = api_client(officer_a).get("/api/v1/case-categories").json()
+    assert [t["name"] for t in tiles[:7]] == [
+        "违法停车",
+        "占道经营",
+        "店外经营",
+        "流动摊贩",
+        "非法小广告（乱贴乱画）",
+        "不遵守交通规则",
+        "低速电动车违规",
+    ]
+
+
+def test_a_parking_case_moves_only_with_its_parking_report(
+    officer_a: Officer, leader_a: Officer, commander: Officer, api_client
+) -> None:  # type: ignore[no-untyped-def]
+    report = make_report(officer_a)
+    report.refresh_from_db()
+    assert report.case is not None
+    cid = str(report.case.public_id)
+    before = (report.case.status, report.case.version)
+    registered = _act(api_client(commander), cid, action="register")
+    asked = api_client(leader_a).post(
+        f"/api/v1/cases/{cid}/approvals",
+        {"action": "void", "reason": "误报，车辆已离开"},
+        content_type="application/json",
+    )
+    assert registered.status_code == 422, registered.content
+    assert "违停上报" in registered.json()["message"]
+    assert asked.status_code == 422, asked.content
+    case = Case.objects.get(public_id=cid)
+    assert (case.status, case.version) == before
+    assert not CaseApproval.objects.filter(case=case).exists()

@@ -542,3 +542,111 @@ def test_the_back_office_lists_keys_and_masked_reports(
     text = reports.content.decode()
     assert "138****5678" in text
     assert PHONE not in text
+
+
+# --- retention of the reporter's contact and keys made in the back office ---------------
+
+
+def _erasure_timers() -> Any:
+    from smartduty.kernel.models import Timer  # noqa: PLC0415
+
+    return Timer.objects.filter(kind=services.ERASE_CONTACT).order_by("id")
+
+
+@override_settings(OPEN311_CONTACT_RETENTION_DAYS=7)
+def test_the_contact_is_erased_days_after_the_case_ends_once_and_audited(
+    post: Callable[..., Any], commander: Officer
+) -> None:
+    from datetime import timedelta  # noqa: PLC0415
+
+    import time_machine  # noqa: PLC0415
+    from django.utils import timezone  # noqa: PLC0415
+
+    from smartduty.kernel import timers  # noqa: PLC0415
+    from smartduty.kernel.models import AuditEntry, TimerStatus  # noqa: PLC0415
+
+    case = Case.objects.get(number=_public_case(post, phone=PHONE, email=EMAIL))
+    without = Case.objects.get(
+        number=_public_case(post, address_string="解放路1号", lat=None, long=None)
+    )
+    assert not _erasure_timers().exists()  # open cases keep the contact
+    now = timezone.now()
+    for each in (case, without):
+        cases_services.act(
+            each,
+            Action.REJECT,
+            principal=principal_for_user(commander.user),
+            actor=commander.user,
+            reason="非城管职责",
+        )
+    [timer] = _erasure_timers()  # only the report with a contact gets one
+    assert timer.subject_id == str(PublicReport.objects.get(case=case).pk)
+    assert now + timedelta(days=7) <= timer.due_at <= timezone.now() + timedelta(days=7)
+    # a second end signal keeps the first due time (one pending erasure per report)
+    services.schedule_contact_erasure(case=case)
+    assert _erasure_timers().count() == 1
+    assert timers.fire_due(now=timer.due_at - timedelta(seconds=1)) == []
+    report = PublicReport.objects.get(case=case)
+    assert (report.phone_masked, report.contact_erased_at) == ("138****5678", None)
+    later = timer.due_at + timedelta(seconds=1)
+    with time_machine.travel(later, tick=False):
+        assert [t.kind for t in timers.fire_due(now=later)] == [services.ERASE_CONTACT]
+    report.refresh_from_db()
+    assert (report.contact_encrypted, report.phone_masked) == ("", "")
+    assert report.contact_erased_at == later
+    assert _erasure_timers().get().status == TimerStatus.DONE
+    assert not services.erase_contact(report_id=report.pk)  # idempotent
+    [entry] = AuditEntry.objects.filter(action=services.ERASE_CONTACT)
+    assert (entry.object_id, entry.district_path) == (str(case.public_id), case.district.path)
+    assert "7 天" in entry.reason
+    assert Client().get(f"{BASE}/requests/{case.number}.json").status_code == 200
+
+
+def test_a_public_duplicate_schedules_its_erasure_at_once(post: Callable[..., Any]) -> None:
+    _public_case(post)
+    second = Case.objects.get(number=_public_case(post, phone=PHONE))
+    assert second.status == "duplicate"
+    [timer] = _erasure_timers()
+    assert timer.subject_id == str(PublicReport.objects.get(case=second).pk)
+
+
+def test_an_erasure_timer_for_an_open_case_changes_nothing(post: Callable[..., Any]) -> None:
+    case = Case.objects.get(number=_public_case(post, phone=PHONE))
+    report = PublicReport.objects.get(case=case)
+    assert not services.erase_contact(report_id=report.pk)
+    assert PublicReport.objects.get(pk=report.pk).phone_masked == "138****5678"
+
+
+def test_a_key_made_in_the_back_office_is_shown_once_and_stored_as_a_digest(
+    admin_client: Client, city: City
+) -> None:
+    from smartduty.kernel.models import AuditEntry  # noqa: PLC0415
+
+    form = admin_client.get("/admin/open311/apikey/add/")
+    assert form.status_code == 200
+    assert 'name="digest"' not in form.content.decode()
+    refused = admin_client.post(
+        "/admin/open311/apikey/add/", {"name": "坏\u200b名字", "district": city.district_b.pk}
+    )
+    assert refused.status_code == 200
+    assert "可见字符" in refused.content.decode()
+    assert not ApiKey.objects.exists()
+    resp = admin_client.post(
+        "/admin/open311/apikey/add/",
+        {"name": "市民随手拍", "district": city.district_b.pk},
+        follow=True,
+    )
+    assert resp.status_code == 200
+    key = ApiKey.objects.get(name="市民随手拍")
+    shown = [str(m) for m in resp.context["messages"]]
+    [message] = [m for m in shown if "只显示这一次" in m]
+    raw = message.rsplit("：", 1)[1]
+    assert raw.startswith(services.KEY_PREFIX)
+    assert raw[:10] == key.prefix
+    assert raw not in key.digest
+    assert services.authenticate_key(raw=raw) == key
+    assert key.district == city.district_b
+    assert AuditEntry.objects.filter(action="open311.key_issued", object_id=str(key.pk)).exists()
+    # never again: not on the list, not on the key's page
+    for page in ("/admin/open311/apikey/", f"/admin/open311/apikey/{key.pk}/change/"):
+        assert raw not in admin_client.get(page).content.decode()

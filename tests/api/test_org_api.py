@@ -103,3 +103,8 @@ def test_me_has_unit_and_district_ids(officer_a: Officer, api_client) -> None:  
     body = api_client(officer_a).get("/api/v1/me").json()
     assert body["unit_id"] == str(officer_a.unit.public_id)
     assert body["district_id"] == str(officer_a.unit.district.public_id)
+
+
+def test_me_has_the_agency_kind(officer_a: Officer, api_client) -> None:  # type: ignore[no-untyped-def]
+    body = api_client(officer_a).get("/api/v1/me").json()
+    assert body["agency_kind"] == officer_a.unit.agency.kind == "chengguan"

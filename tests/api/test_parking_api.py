@@ -404,3 +404,18 @@ def test_a_raced_idempotency_key_returns_the_first_report(
     assert len(lookups) == 2
     assert ParkingReport.objects.count() == 1
     assert Delivery.objects.filter(channel="sms").count() == 1
+
+
+def test_the_report_shows_its_case_number(officer_a: Officer, api_client) -> None:  # type: ignore[no-untyped-def]
+    """The report is a case of 违法停车 on the case core; the API gives its number."""
+    from smartduty.cases.models import Case  # noqa: PLC0415
+
+    client: Client = api_client(officer_a)
+    body = _create(client, idempotency_key="case-number-01")
+    case = Case.objects.get()
+    assert body["case_number"] == case.number
+    assert case.number.startswith("AJ-990001-")
+    again = _create(client, idempotency_key="case-number-01")
+    assert again["case_number"] == case.number
+    listed = client.get("/api/v1/parking-reports").json()
+    assert listed[0]["case_number"] == case.number

@@ -66,3 +66,48 @@ def test_domain_layers_do_not_import_http() -> None:
 
 def test_the_rule_checker_sees_files() -> None:
     assert len(list(SRC.glob("*/services.py"))) >= 3
+
+
+def _contracts() -> list[dict[str, object]]:
+    import tomllib  # noqa: PLC0415
+
+    pyproject = SRC.parents[1] / "pyproject.toml"
+    config = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    return list(config["tool"]["importlinter"]["contracts"])
+
+
+def _named(text: str) -> set[str]:
+    return {part.strip().strip("()") for part in text.split("|")}
+
+
+def test_every_app_is_in_the_import_contracts_and_the_model_layers() -> None:
+    """A new app must be placed in the layers (import-linter and ORDER above), listed as a
+    container (services → selectors → models inside it) and forbidden to the kernel."""
+    ours = {
+        config.name.removeprefix("smartduty.")
+        for config in apps.get_app_configs()
+        if config.name.startswith("smartduty.") and config.name != "smartduty.kernel"
+    }
+    contracts = {str(c["name"]): c for c in _contracts()}
+    layered = {
+        name.removeprefix("smartduty.")
+        for layer in contracts["Apps are layered (top may import bottom)"]["layers"]  # type: ignore[attr-defined]
+        for name in _named(layer)
+    }
+    containers = {
+        name.removeprefix("smartduty.")
+        for name in contracts["Inside an app: entry points -> services -> selectors -> models"][
+            "containers"
+        ]  # type: ignore[attr-defined]
+    }
+    kernel_forbidden = {
+        name.removeprefix("smartduty.")
+        for name in contracts["Kernel knows no domain app"]["forbidden_modules"]  # type: ignore[attr-defined]
+    }
+    with_models = {m._meta.app_label for m in apps.get_models()} & ours
+    assert ours - layered == set()
+    assert ours - kernel_forbidden == set()
+    # apps with a services/selectors/models split are containers; `demo` and `web` have none
+    split = {label for label in ours if (SRC / label / "models.py").exists()}
+    assert split - containers == set()
+    assert with_models - set(LEVEL) == set()

@@ -8,6 +8,7 @@ import createClient, { type Middleware } from "openapi-fetch";
 import type { components, paths } from "./schema";
 
 export type { components, paths };
+export * from "./stepclock";
 export type Schemas = components["schemas"];
 export type ReportOut = Schemas["ReportOut"];
 

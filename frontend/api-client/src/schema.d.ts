@@ -140,6 +140,8 @@ export interface paths {
         /**
          * List Cases
          * @description The case board: running clocks first (nearest due time first), then newest.
+         *     `district_id` keeps that district and the ones under it (404 outside my subtree);
+         *     `overdue` the open cases whose step is past its due time.
          */
         get: operations["cases-list_cases"];
         put?: never;
@@ -1346,6 +1348,11 @@ export interface components {
             /** Category Code */
             category_code?: string | null;
             /**
+             * District Id
+             * @description 辖区（含下级辖区）
+             */
+            district_id?: string | null;
+            /**
              * Grid Code
              * @description 单元网格编码
              */
@@ -1362,6 +1369,12 @@ export interface components {
              * @default false
              */
             open_only: boolean;
+            /**
+             * Overdue
+             * @description 只看当前环节已超时的未结案件
+             * @default false
+             */
+            overdue: boolean;
             /** Status */
             status?: ("reported" | "registered" | "dispatched" | "handled" | "deferred" | "closed" | "evaluated" | "not_a_case" | "duplicate" | "voided") | null;
             /** Unit Id */
@@ -1515,6 +1528,8 @@ export interface components {
             grid_name: string;
             /** Handle Due At */
             handle_due_at: string | null;
+            /** Handling Note */
+            handling_note: string;
             /** Lat */
             lat: number | null;
             /** Lon */
@@ -1536,6 +1551,11 @@ export interface components {
             public_id: string;
             /** Rating */
             rating: number | null;
+            /**
+             * Reported By Me
+             * @description 调用者本人上报的案件
+             */
+            reported_by_me: boolean;
             /** Rework Count */
             rework_count: number;
             /**
@@ -1552,10 +1572,17 @@ export interface components {
             step: "" | "dispatch" | "handle" | "verify";
             /** Step Due At */
             step_due_at: string | null;
+            /**
+             * Step Started At
+             * @description 当前环节计时开始（预警按时限的 80 %）
+             */
+            step_started_at: string | null;
             /** Unit */
             unit: string;
             /** Unit Id */
             unit_id: string | null;
+            /** Verify Photo Url */
+            verify_photo_url: string | null;
             /** Version */
             version: number;
         };
@@ -2074,6 +2101,11 @@ export interface components {
          * @description The logged-in account.
          */
         MeOut: {
+            /**
+             * Agency Kind
+             * @description 本人单位的机构类别（chengguan 城管、jiaojing 交警、street 街道办事处、contractor 作业单位）
+             */
+            agency_kind: ("chengguan" | "jiaojing" | "street" | "contractor") | null;
             /** Badge Number */
             badge_number: string;
             /** District */
@@ -2724,6 +2756,11 @@ export interface components {
             allowed_actions: string[];
             /** Captured At */
             captured_at: string | null;
+            /**
+             * Case Number
+             * @description 案件编号（案件核心中的违法停车案件）
+             */
+            case_number: string | null;
             /** Closed At */
             closed_at: string | null;
             /**
@@ -3523,6 +3560,10 @@ export interface operations {
                 open_only?: boolean;
                 /** @description 单元网格编码 */
                 grid_code?: string | null;
+                /** @description 辖区（含下级辖区） */
+                district_id?: string | null;
+                /** @description 只看当前环节已超时的未结案件 */
+                overdue?: boolean;
                 /** @description 每页条数（1–200） */
                 limit?: number;
                 /** @description 跳过的条数（0–1000000） */

@@ -1,4 +1,4 @@
-import { makeClient, unwrap, upload, type Schemas } from "@smartduty/api-client";
+import { makeClient, unwrap, upload, type paths, type Schemas } from "@smartduty/api-client";
 import { filterQuery, type Filters } from "./lib/format";
 
 export const client = makeClient();
@@ -14,8 +14,28 @@ export type TimelineRow = Schemas["TimelineOut"];
 export type Approval = Schemas["ApprovalOut"];
 export type CaseStatus = CaseRow["status"];
 export type ApprovalIn = Schemas["ApprovalIn"];
-// the KPI table's types are hand-declared until the client is regenerated (see api-pending.ts)
-export { caseKpiExportUrl, fetchCaseKpis, type CaseKpiQuery, type CaseKpiRow, type CaseKpiTable, type KpiGroupBy } from "./api-pending";
+export type CaseKpiTable = Schemas["CaseKpiTableOut"];
+export type CaseKpiRow = Schemas["CaseKpiRowOut"];
+export type CaseReport = Schemas["CaseReportOut"];
+export type KpiGroupBy = "unit" | "category" | "district" | "grid";
+export type CaseQuery = NonNullable<paths["/api/v1/cases"]["get"]["parameters"]["query"]>;
+export type GridLayer = Schemas["GridCollectionOut"];
+
+export interface CaseKpiQuery {
+  groupBy: KpiGroupBy;
+  dateFrom: string;
+  dateTo: string;
+  districtId: string;
+}
+
+function caseKpiQuery(q: CaseKpiQuery) {
+  return { group_by: q.groupBy, date_from: q.dateFrom, date_to: q.dateTo, ...(q.districtId ? { district_id: q.districtId } : {}) };
+}
+
+/** The Excel export of the KPI table in view (`/api/v1/stats/cases.xlsx`). */
+export function caseKpiExportUrl(q: CaseKpiQuery): string {
+  return `/api/v1/stats/cases.xlsx?${new URLSearchParams(caseKpiQuery(q)).toString()}`;
+}
 
 export interface WebConfig {
   map: { tile_url: string; attribution: string; center: [number, number]; zoom: number };
@@ -29,8 +49,14 @@ export const api = {
   districts: () => unwrap(client.GET("/api/v1/districts")),
   units: () => unwrap(client.GET("/api/v1/units")),
   categories: () => unwrap(client.GET("/api/v1/case-categories")),
-  cases: (query: { status?: CaseStatus; category_code?: string; open_only?: boolean }) =>
+  cases: (query: Omit<CaseQuery, "limit" | "offset">) =>
     unwrap(client.GET("/api/v1/cases", { params: { query: { ...query, limit: 200 } } })),
+  caseKpis: (q: CaseKpiQuery) => unwrap(client.GET("/api/v1/stats/cases", { params: { query: caseKpiQuery(q) } })),
+  /** the worker's daily reports (日报), newest day first; PDF and Excel at `pdf_url`/`xlsx_url` */
+  caseReports: (districtId = "") =>
+    unwrap(client.GET("/api/v1/stats/case-reports", { params: { query: { limit: 31, ...(districtId ? { district_id: districtId } : {}) } } })),
+  grids: (districtId = "") =>
+    unwrap(client.GET("/api/v1/grids", { params: { query: districtId ? { district_id: districtId } : {} } })),
   caseOne: (id: string) => unwrap(client.GET("/api/v1/cases/{public_id}", { params: { path: { public_id: id } } })),
   timeline: (id: string) =>
     unwrap(client.GET("/api/v1/cases/{public_id}/timeline", { params: { path: { public_id: id } } })),

@@ -20,6 +20,8 @@ export type AppNotice = Schemas["AppNotificationOut"];
 export type CaseRow = Schemas["CaseOut"];
 export type Category = Schemas["CategoryOut"];
 export type CaseStep = Schemas["TimelineOut"];
+export type Nearby = Schemas["NearbyOut"];
+export type NearbyCase = Schemas["NearbyCaseOut"];
 export type UnitRow = Schemas["UnitOut"];
 
 const OPEN = new Set(["reported", "awaiting_move", "awaiting_recheck", "owner_unknown", "notice_posted"]);
@@ -79,6 +81,9 @@ export const api = {
     ),
   caseOne: (id: string) => unwrap(client.GET("/api/v1/cases/{public_id}", path(id))),
   caseTimeline: (id: string) => unwrap(client.GET("/api/v1/cases/{public_id}/timeline", path(id))),
+  /** 已有人上报: open cases of the category within its duplicate radius of the point */
+  nearby: (categoryCode: string, lat: number, lon: number) =>
+    unwrap(client.GET("/api/v1/cases/nearby", { params: { query: { category_code: categoryCode, lat, lon } } })),
   createCase: (form: FormData, onProgress?: (f: number) => void) =>
     upload<CaseRow>("/api/v1/cases", form, { onProgress }),
   /** one step of the loop (`handle` with the after-photo, `verify_pass`/`verify_fail` with a photo) */

@@ -134,6 +134,11 @@ const zhCN = {
     unknownCategory: "该类别已停用或不存在",
     limit: "处置时限 {n} {unit}",
     units: { work_hours: "工作小时", work_days: "工作日", clock_hours: "小时" },
+    nearbyTitle: "附近已有人上报",
+    nearbyHint: "附近有 {n} 件同类未结案件，请确认是否同一问题",
+    distance: "距此 {m} 米",
+    view: "查看",
+    sendAnyway: "不是同一问题，仍要上报",
   },
   formErrors: {
     required: "请填写“{label}”",
@@ -342,6 +347,11 @@ const en: Messages = {
     unknownCategory: "This category is inactive or unknown",
     limit: "Time limit {n} {unit}",
     units: { work_hours: "working hours", work_days: "working days", clock_hours: "hours" },
+    nearbyTitle: "Already reported near here",
+    nearbyHint: "{n} open case(s) of this kind near here: is it the same problem?",
+    distance: "{m} m away",
+    view: "View",
+    sendAnyway: "Another problem: report anyway",
   },
   formErrors: {
     required: "Please fill in “{label}”",

@@ -9,6 +9,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.pagination import paginate
 
@@ -128,9 +129,16 @@ def create_case(
 @router.get("/cases", response=list[CaseOut])
 @paginate(BoundedLimitOffsetPagination)
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> list[Case]:
-    """The case board: running clocks first (nearest due time first), then newest."""
+    """The case board: running clocks first (nearest due time first), then newest.
+    `district_id` keeps that district and the ones under it (404 outside my subtree);
+    `overdue` the open cases whose step is past its due time."""
     principal = principal_of(request)
     unit = get_unit(principal=principal, public_id=filters.unit_id) if filters.unit_id else None
+    district = (
+        get_district(principal=principal, public_id=filters.district_id)
+        if filters.district_id
+        else None
+    )
     return selectors.list_cases(  # type: ignore[return-value]  # paginate slices the queryset
         principal=principal,
         status=filters.status,
@@ -139,6 +147,8 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> list[Case]:
         reported_by_id=principal.user_id if filters.mine else None,
         open_only=filters.open_only,
         grid_code=filters.grid_code,
+        district_path=district.path if district is not None else None,
+        overdue_at=timezone.now() if filters.overdue else None,
     )
 
 

@@ -8,8 +8,14 @@ Categories: the six 事件 大类 of CJ/T 214 / GB/T 30428.2 (市容环境, 宣�
 the others are sensible defaults a city adjusts. Codes are CJ/T 214 style (a letter and two
 digits for a 大类, two more for a 小类), not the standard's own numbers.
 
+Tile order: 违法停车 first (`sort_order` 1), then the campaign's problems in `CAMPAIGN_ORDER`
+(2, 3, ...), so the officer app's first tiles are the ones the seed's officers report daily;
+the standard's other 小类 follow in list order (100 + their index).
+
 The data migration `0002_defaults` writes these rows once; later edits to this module change
-fresh installs only. The calendar default is the State Council's 2026 notice (`workcalendar`).
+fresh installs only (`0006_campaign_tile_order` moved the campaign rows of older installs
+forward where a city had not reordered them). The calendar default is the State Council's
+2026 notice (`workcalendar`).
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ _GOODS: Final = {
     "type": "choice",
     "choices": ["餐饮", "果蔬", "日用百货", "其他"],
 }
+
+CAMPAIGN_ORDER: Final = ("E0401", "E0402", "E0403", "E0201", "E0405", "E0406")
+"""The seed's campaign problems, in tile order after 违法停车: 占道经营, 店外经营, 流动摊贩,
+非法小广告, 不遵守交通规则, 低速电动车违规 (`sort_order` 2 to 7)."""
 
 MINOR: Final[list[tuple[str, str, str, tuple[str, str], dict[str, Any]]]] = [
     ("E0101", "暴露垃圾", "chengguan", ("1", WD), {}),
@@ -66,3 +76,10 @@ MINOR: Final[list[tuple[str, str, str, tuple[str, str], dict[str, Any]]]] = [
     ("E0502", "道路塌陷", "chengguan", ("2", CH), {"dispatch_limit": "0.25"}),
     ("E0601", "其他事件", "chengguan", ("3", WD), {}),
 ]
+
+
+def sort_order_of(code: str, index: int) -> int:
+    """A new install's `sort_order` of the 小类 at `index` in `MINOR`."""
+    if code in CAMPAIGN_ORDER:
+        return 2 + CAMPAIGN_ORDER.index(code)
+    return 100 + index

@@ -264,6 +264,7 @@ class CaseOut(Schema):
     created_at: datetime
     closed_at: datetime | None
     step: Literal["", "dispatch", "handle", "verify"]
+    step_started_at: datetime | None = Field(description="当前环节计时开始（预警按时限的 80 %）")
     step_due_at: datetime | None
     handle_due_at: datetime | None
     on_time: bool
@@ -273,6 +274,9 @@ class CaseOut(Schema):
     rating: int | None
     photo_url: str | None
     after_photo_url: str | None
+    verify_photo_url: str | None
+    handling_note: str
+    reported_by_me: bool = Field(description="调用者本人上报的案件")
     allowed_actions: list[str]
 
     @staticmethod
@@ -330,6 +334,18 @@ class CaseOut(Schema):
         return f"/api/v1/photos/{obj.after_photo.public_id}/display"
 
     @staticmethod
+    def resolve_verify_photo_url(obj: Any) -> str | None:
+        if not obj.verify_photo_id:
+            return None
+        return f"/api/v1/photos/{obj.verify_photo.public_id}/display"
+
+    @staticmethod
+    def resolve_reported_by_me(obj: Any, context: Any) -> bool:
+        request = context.get("request") if context else None
+        user_id = getattr(getattr(request, "user", None), "pk", None)
+        return user_id is not None and obj.reported_by_id == user_id
+
+    @staticmethod
     def resolve_allowed_actions(obj: Any) -> list[str]:
         return [str(a) for a in allowed_actions(ALLOWED, obj.status)]
 
@@ -341,6 +357,8 @@ class CaseFilter(Schema):
     mine: bool = Field(default=False, description="只看我上报的")
     open_only: bool = Field(default=False, description="只看未结案件")
     grid_code: str | None = Field(default=None, pattern=r"^[0-9]{15}$", description="单元网格编码")
+    district_id: UUID | None = Field(default=None, description="辖区（含下级辖区）")
+    overdue: bool = Field(default=False, description="只看当前环节已超时的未结案件")
 
 
 class TimelineOut(Schema):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Final
 from uuid import UUID
 
@@ -54,9 +54,13 @@ def list_cases(
     reported_by_id: int | None = None,
     open_only: bool = False,
     grid_code: str | None = None,
+    district_path: str | None = None,
+    overdue_at: datetime | None = None,
 ) -> QuerySet[Case]:
     """Cases of my subtree for the case board: running clocks first, the nearest due time
-    first; then the rest, newest first."""
+    first; then the rest, newest first. `district_path` keeps one district's subtree;
+    `overdue_at` keeps the open cases whose step was due before that instant. Every filter is
+    SQL, so the board's order still walks the index `case_board_order`."""
     rows = (
         Case.objects.visible_to(principal, VIEW_CASE)
         .select_related(*_RELATED)
@@ -74,6 +78,10 @@ def list_cases(
         rows = rows.filter(status__in=OPEN)
     if grid_code:
         rows = rows.filter(grid__code=grid_code)
+    if district_path:
+        rows = rows.filter(district__path__startswith=district_path)
+    if overdue_at is not None:
+        rows = rows.filter(status__in=OPEN, step_due_at__lt=overdue_at)
     return rows
 
 

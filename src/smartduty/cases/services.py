@@ -24,6 +24,7 @@ ledger and the step clocks.
 from __future__ import annotations
 
 import contextlib
+import unicodedata
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -32,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from smartduty.cases import selectors
+from smartduty.cases.events import case_ended
 from smartduty.cases.models import (
     ApprovalStatus,
     Case,
@@ -45,7 +47,9 @@ from smartduty.cases.models import (
 from smartduty.cases.states import (
     ALLOWED,
     APPROVER_ROLES,
+    FOLLOWABLE,
     NEEDS_APPROVAL,
+    REGISTERED_ON_FOLLOW,
     STEP_OF_STATUS,
     TERMINAL,
     Action,
@@ -61,8 +65,16 @@ from smartduty.kernel import audit, fsm, timers
 from smartduty.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from smartduty.kernel.scoping import Principal
 from smartduty.kernel.text import has_hidden_characters
+from smartduty.notifications import services as outbox
+from smartduty.notifications.ports import Channel as MessageChannel
+from smartduty.notifications.templates import CASE_STEP_ALERT
 from smartduty.org.models import District, Officer, Unit
-from smartduty.org.selectors import Actor, actor_name, list_role_names
+from smartduty.org.selectors import (
+    Actor,
+    actor_name,
+    list_nearest_officers_with_role,
+    list_role_names,
+)
 from smartduty.org.states import Role
 
 SUBJECT: Final = "cases.case"
@@ -374,6 +386,7 @@ def check_may_act(case: Case, action: Action, *, principal: Principal, actor: Ac
         raise ValidationFailed(f"“{action.label}”须提交审批，由有权限的角色批准后执行")
     if not principal.covers(case.district.path):
         raise NotFound("未找到该案件，或不在您的辖区范围内")
+    refuse_followed(case)  # a parking case moves only with its parking report
     if not _may(principal, actor, case, action):
         raise PermissionDenied(f"您没有权限执行“{action.label}”")
     if fsm.next_status(ALLOWED, case.status, action) is None:
@@ -538,6 +551,8 @@ def transition(
             actor_name=actor_name(actor),
             reason=reason[:200],
         )
+        if target in TERMINAL and source not in TERMINAL:
+            case_ended.send(sender=Case, case=locked)
     return locked
 
 
@@ -560,6 +575,7 @@ def request_approval(
         raise PermissionDenied("请先登录")
     if not principal.covers(case.district.path):
         raise NotFound("未找到该案件，或不在您的辖区范围内")
+    refuse_followed(case)
     if fsm.next_status(ALLOWED, case.status, action) is None:
         status = case.get_status_display()
         raise fsm.InvalidTransition(f"案件当前为“{status}”，不能申请“{action.label}”")
@@ -643,25 +659,122 @@ def _timeline(case: Case, action: str, reason: str) -> None:
     )
 
 
-def handle_step_timer(*, case_id: int, overdue: bool) -> None:
-    """`cases.step_warn` / `cases.step_overdue` (idempotent): a timeline entry, and for the
-    due time the step in `overdue_steps`. Nothing happens when the clock was stopped."""
+def clock_version(dedupe_key: str | None) -> int | None:
+    """The case version a step timer belongs to: the last part of its dedupe key
+    (`<kind>:<case pk>:<version>`, written by `_schedule_clock`); None for another shape."""
+    tail = (dedupe_key or "").rpartition(":")[2]
+    return int(tail) if tail.isdigit() else None
+
+
+def handle_step_timer(*, case_id: int, overdue: bool, version: int | None = None) -> None:
+    """`cases.step_warn` / `cases.step_overdue` (idempotent): a timeline entry, for the due
+    time the step in `overdue_steps`, and an app push to the people who must act
+    (`_alert_step`), all in one transaction. Nothing happens when the clock was stopped or
+    the case moved on since the timer was set (`version`, from `clock_version`), and nothing
+    twice for one clock."""
     with transaction.atomic():
-        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        case = (
+            Case.objects.select_for_update()
+            .select_related("category", "district", "unit")
+            .filter(pk=case_id)
+            .first()
+        )
         if case is None or case.status in TERMINAL or not case.step:
             return
-        if case.step_due_at is None or (overdue and timezone.now() < case.step_due_at):
+        if version is not None and version != case.version:
+            return  # a stale clock: the case moved on (its timers were cancelled then)
+        now = timezone.now()
+        if case.step_due_at is None or (overdue and now < case.step_due_at):
             return
         step = Step(case.step)
+        entry = "step_overdue" if overdue else "step_warned"
+        if _clock_noted(case, entry):
+            return
+        due = timezone.localtime(case.step_due_at)
         if overdue:
-            if step in case.overdue_steps:
-                return
-            case.overdue_steps = [*case.overdue_steps, step.value]
-            case.save(update_fields=["overdue_steps"])
-            _timeline(case, "step_overdue", f"{step.label}已到，案件超时")
+            if step not in case.overdue_steps:
+                case.overdue_steps = [*case.overdue_steps, step.value]
+                case.save(update_fields=["overdue_steps"])
+            _timeline(case, entry, f"{step.label}已到，案件超时")
         else:
-            due = timezone.localtime(case.step_due_at)
-            _timeline(case, "step_warned", f"{step.label}即将到期（{due:%m-%d %H:%M}）")
+            _timeline(case, entry, f"{step.label}即将到期（{due:%m-%d %H:%M}）")
+        _alert_step(case, step, overdue=overdue, now=now)
+
+
+def _clock_noted(case: Case, entry: str) -> bool:
+    """Has the running clock already written `entry`? Every change of `version` writes one
+    timeline row of an `Action`, so the clock's rows are those after the last such row."""
+    rows = CaseTransition.objects.filter(case=case)
+    started = rows.filter(action__in=Action.values).order_by("-id").values_list("id", flat=True)
+    return rows.filter(action=entry, id__gt=started.first() or 0).exists()
+
+
+def _alert_step(case: Case, step: Step, *, overdue: bool, now: datetime) -> None:
+    """The step alert as app pushes, in the caller's transaction: for 派遣 and 核查 to each
+    指挥中心 officer of the nearest command level of the case's district; for 处置 to the
+    case's unit (its 中队长 and 队员 see the unit's pushes in their inbox). One delivery per
+    recipient and clock (dedupe key with the case's version)."""
+    if step is Step.HANDLE:
+        addresses = [str(case.unit.public_id)] if case.unit is not None else []
+    else:
+        officers = list_nearest_officers_with_role(district=case.district, role=Role.COMMAND)
+        addresses = [str(officer.public_id) for officer in officers]
+    if not addresses:
+        return
+    params = _step_alert_params(case, step, overdue=overdue, now=now)
+    kind = "overdue" if overdue else "warn"
+    for address in addresses:
+        outbox.request(
+            channel=MessageChannel.APP_PUSH,
+            address=address,
+            template_code=CASE_STEP_ALERT,
+            params=params,
+            signature="",
+            subject_type=SUBJECT,
+            subject_id=str(case.pk),
+            dedupe_key=f"cases:{case.pk}:{step.value}:{kind}:v{case.version}:{address}",
+        )
+
+
+def _step_alert_params(case: Case, step: Step, *, overdue: bool, now: datetime) -> dict[str, str]:
+    """`SD_APP_002`'s values (each 1-35 plain characters; user-typed text cleaned, cut)."""
+    assert case.step_due_at is not None  # noqa: S101 - a running clock has a due time
+    due = f"{timezone.localtime(case.step_due_at):%m-%d %H:%M}"
+    if overdue:
+        title, when = f"{step.label}已超时", f"已于{due}到期，请尽快办理"
+    else:
+        _, unit = case.category.limit(step)
+        left = selectors.work_calendar().elapsed(now, case.step_due_at, unit)
+        clock = "" if unit is LimitUnit.CLOCK_HOURS else "工作时间"
+        title, when = f"{step.label}预警", f"剩余{clock}{_duration(left)}，{due}到期"
+    return {
+        "title": title,
+        "number": case.number,
+        "category": _plain(case.category.name, 16) or case.category.code,
+        "place": _plain(case.place, 12) or _plain(case.district.name, 12) or "未填地点",
+        "when": when,
+    }
+
+
+def _duration(seconds: float) -> str:
+    """`1小时36分`, `16分钟` (at least one minute)."""
+    minutes = max(1, round(seconds / 60))
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest}分钟"
+    return f"{hours}小时{rest}分" if rest else f"{hours}小时"
+
+
+_HIDDEN: Final = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+"""Unicode categories dropped from user text put in a message (as `kernel.text` refuses)."""
+
+
+def _plain(text: str, limit: int) -> str:
+    """User-typed text fit for a message template: no hidden characters, no 【】 or `${`
+    (the template rules), whitespace collapsed, at most `limit` characters (… when cut)."""
+    kept = "".join(ch for ch in text if unicodedata.category(ch) not in _HIDDEN)
+    kept = " ".join(kept.replace("【", "").replace("】", "").replace("${", "$").split())
+    return kept if len(kept) <= limit else kept[: limit - 1] + "…"
 
 
 # --- the public channel (Open311) ---------------------------------------------------------
@@ -714,3 +827,153 @@ def report_public_case(
             actor_name=f"公众（{source}）"[:60]
         )
     return case
+
+
+# --- cases that follow another loop (违法停车: `workflow` other than standard) -------------
+# Such a case is opened and moved only by its own app, whose table decides what is legal; the
+# core keeps the case row, its number and timeline, and counts it in the KPIs. No step clocks
+# run: the other loop's own deadline (the parking move window) is its clock.
+
+
+def followed_category(workflow: Workflow) -> Category | None:
+    """The 小类 whose cases run `workflow`'s loop (None when a city has removed it)."""
+    return (
+        Category.objects.filter(workflow=workflow, parent__isnull=False)
+        .order_by("sort_order", "code")
+        .first()
+    )
+
+
+def grid_for(district: District, lat: float | None, lon: float | None) -> Grid | None:
+    """The core's routing grid of a point in or around `district` (call it before the
+    transaction: the first look-up of a process builds the grid index)."""
+    return _grid_of(district, (lat, lon) if lat is not None and lon is not None else None)
+
+
+def open_followed(
+    *,
+    category: Category,
+    district: District,
+    unit: Unit,
+    actor: Actor,
+    place: str,
+    lat: float | None,
+    lon: float | None,
+    photo: Photo | None,
+    grid: Grid | None,
+    at: datetime,
+    reason: str,
+) -> Case:
+    """上报 of a case that another loop drives (channel officer, REPORTED, numbered like any
+    case), in the caller's transaction. `unit` handles it (that loop's unit; no routing by the
+    grid's unit); no duplicate check (that loop has its own rule)."""
+    if category.workflow == Workflow.STANDARD:
+        raise ValueError(f"{category.code} runs the standard loop")  # a caller's bug
+    case = Case.objects.create(
+        number=_next_number(district, at),
+        category=category,
+        district=district,
+        channel=Channel.OFFICER,
+        reported_by=actor if actor is not None and actor.is_authenticated else None,
+        place=place,
+        lat=lat,
+        lon=lon,
+        grid=grid,
+        unit=unit,
+        photo=photo,
+        created_at=at,
+    )
+    where = f"网格 {grid.code}（{grid.name}）" if grid is not None else ""
+    CaseTransition.objects.create(
+        case=case,
+        at=at,
+        action="report",
+        to_status=Status.REPORTED,
+        actor=case.reported_by,
+        actor_name=actor_name(actor),
+        reason="，".join(part for part in (reason, where) if part)[:200],
+    )
+    return case
+
+
+def follow(
+    case_id: int,
+    status: Status,
+    *,
+    action: str,
+    actor: Actor,
+    reason: str = "",
+    due_at: datetime | None = None,
+    duplicate_of_id: int | None = None,
+) -> Case:
+    """Move a followed case to `status` (one of `FOLLOWABLE`) because its own loop moved, and
+    write its timeline row (`action`: that loop's action; the status may stay the same). No
+    step clocks; `due_at` sets the handling due time (应结案) when that loop has one. Leaving
+    REPORTED for a handled status also writes the `register` (立案) row. Joins the caller's
+    transaction."""
+    if status not in FOLLOWABLE:
+        raise ValueError(f"a followed case cannot be {status}")  # a mapping's bug
+    joined = transaction.get_connection().in_atomic_block
+    with contextlib.nullcontext() if joined else transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("category").get(pk=case_id)
+        if locked.category.workflow == Workflow.STANDARD:
+            raise ValueError(f"{locked.number} runs the standard loop")
+        source = Status(locked.status)
+        if source in TERMINAL and status != source:
+            raise fsm.InvalidTransition(f"案件 {locked.number} 已{source.label}，不能再变更")
+        now = timezone.now()
+        who = actor if actor is not None and actor.is_authenticated else None
+        name = actor_name(actor)
+        rows = []
+        if source is Status.REPORTED and status in REGISTERED_ON_FOLLOW:
+            rows.append(
+                CaseTransition(
+                    case=locked,
+                    at=now,
+                    action=Action.REGISTER,
+                    from_status=source,
+                    to_status=status,
+                    actor=who,
+                    actor_name=name,
+                    reason="现场立案，由上报单位处置",
+                )
+            )
+        rows.append(
+            CaseTransition(
+                case=locked,
+                at=now,
+                action=action[:24],
+                from_status=status if rows else source,
+                to_status=status,
+                actor=who,
+                actor_name=name,
+                reason=reason[:200],
+            )
+        )
+        fields: list[str] = []
+        if status != source:
+            locked.status = status
+            locked.version += 1
+            fields += ["status", "version"]
+        if status == Status.CLOSED and locked.closed_at is None:
+            locked.closed_at = now
+            fields.append("closed_at")
+        if due_at is not None:
+            locked.handle_due_at = due_at
+            fields.append("handle_due_at")
+        if duplicate_of_id is not None:
+            locked.duplicate_of_id = duplicate_of_id
+            fields.append("duplicate_of")
+        if fields:
+            locked.save(update_fields=fields)
+        CaseTransition.objects.bulk_create(rows)
+    return locked
+
+
+def refuse_followed(case: Case) -> None:
+    """422 for a person's action or approval request on a case that another loop drives: it
+    moves only with that loop (the parking report's endpoints for 违法停车)."""
+    if case.category.workflow == Workflow.PARKING:
+        raise ValidationFailed("违法停车案件请在违停上报中办理（短信挪车、复查、贴单）")
+    if case.category.workflow != Workflow.STANDARD:
+        raise ValidationFailed("该类案件由其专门流程办理，不能在案件中直接操作")

@@ -132,3 +132,16 @@ class Verifier(models.TextChoices):
 
     REPORTER = "reporter", "上报人"
     SUPERVISOR = "supervisor", "监督员"
+
+
+# --- cases that follow another loop ----------------------------------------------------------
+# A category whose `workflow` is not the standard one (违法停车: owner SMS, move window, notice)
+# runs its own app's loop and table; its case row only follows it (`services.follow`), with
+# no step clocks. That app maps each of its statuses onto one of these (for parking:
+# `parking.states.CASE_STATUS`).
+FOLLOWABLE: Final = frozenset(
+    {Status.REPORTED, Status.DISPATCHED, Status.CLOSED, Status.DUPLICATE, Status.VOIDED}
+)
+# Leaving REPORTED for one of these is the followed case's 立案: `follow` writes the `register`
+# row there, so it counts as registered like any case (the KPI queries look for that row).
+REGISTERED_ON_FOLLOW: Final = frozenset({Status.DISPATCHED, Status.CLOSED})

@@ -9,12 +9,20 @@ from smartduty.kernel.timers import register_timer_kind
 
 def on_step_warn(timer: Timer) -> None:
     """`cases.step_warn`: 80 % of a step's clock has run (idempotent)."""
-    services.handle_step_timer(case_id=int(timer.subject_id), overdue=False)
+    services.handle_step_timer(
+        case_id=int(timer.subject_id),
+        overdue=False,
+        version=services.clock_version(timer.dedupe_key),
+    )
 
 
 def on_step_overdue(timer: Timer) -> None:
     """`cases.step_overdue`: a step's limit ran out (idempotent)."""
-    services.handle_step_timer(case_id=int(timer.subject_id), overdue=True)
+    services.handle_step_timer(
+        case_id=int(timer.subject_id),
+        overdue=True,
+        version=services.clock_version(timer.dedupe_key),
+    )
 
 
 def register() -> None:

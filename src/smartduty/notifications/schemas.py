@@ -35,4 +35,11 @@ class AppNotificationOut(Schema):
 
     @staticmethod
     def resolve_body(obj: Any) -> str:
-        return str(obj.params.get("body", ""))
+        """The `body` parameter; for a template without one (`SD_APP_002`), the rendered
+        text after its `title：` (and a signature), so the app's `title：body` reads whole."""
+        if "body" in obj.params:
+            return str(obj.params["body"])
+        text = str(obj.rendered_text)
+        if obj.signature:
+            text = text.removeprefix(f"【{obj.signature}】")
+        return text.removeprefix(f"{obj.params.get('title', '')}：")

@@ -18,6 +18,10 @@ to owners than "停在" or "详见"; the linked page says the rest). Callers sho
 a longer signature or link would need a second segment.
 The `minutes` variable carries the whole window text from `format_window` ("10分钟", "20秒"),
 so short demo windows read correctly.
+
+`SD_APP_002`, the case core's step alert (`cases.services.handle_step_timer`), is an app push:
+the officer app shows a push as `title：body`, and for a template without a `body` variable the
+inbox's body is the text after `title：` (`notifications.schemas.AppNotificationOut`).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ FORBIDDEN_SYMBOLS = frozenset("【】★☆※→←↑↓①②③④⑤⑥⑦�
 
 MOVE_CAR_SMS = "SD_MOVE_001"
 APP_NOTICE = "SD_APP_001"
+CASE_STEP_ALERT = "SD_APP_002"
 
 
 @dataclass(frozen=True)
@@ -194,6 +199,13 @@ DEFAULT_TEMPLATES = (
         text="${title}：${body}",
         variables=("title", "body"),
         description="执法 App 通知：标题与正文",
+    ),
+    Template(
+        code=CASE_STEP_ALERT,
+        channel=Channel.APP_PUSH,
+        text="${title}：${number}（${category}，${place}）${when}",
+        variables=("title", "number", "category", "place", "when"),
+        description="案件时限预警/超时：标题、案件编号、类别、地点（≤12字）、剩余或超时",
     ),
 )
 

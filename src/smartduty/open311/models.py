@@ -39,7 +39,8 @@ class PublicReport(models.Model):
     """What a service request brought besides its case: the key that sent it, the media URL
     it named, and the reporter's contact (first/last name, email, phone) as one encrypted
     JSON object, with only a masked phone in the clear. The public API never shows the
-    contact; the back office shows the masked phone."""
+    contact; the back office shows the masked phone. Both are erased
+    `OPEN311_CONTACT_RETENTION_DAYS` after the case ends (`services.erase_contact`)."""
 
     case = models.OneToOneField(
         "cases.Case", verbose_name="案件", on_delete=models.CASCADE, related_name="+"
@@ -50,6 +51,13 @@ class PublicReport(models.Model):
     media_url = models.URLField("媒体链接", max_length=500, blank=True)
     contact_encrypted = models.TextField("上报人联系方式（密文）", blank=True, editable=False)
     phone_masked = models.CharField("上报人电话", max_length=20, blank=True, editable=False)
+    contact_erased_at = models.DateTimeField(
+        "联系方式清除时间",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="案件结束后保留期满即清除上报人联系方式",
+    )
     created_at = models.DateTimeField("接收时间", default=timezone.now, editable=False)
 
     scope_path_lookup = "case__district__path"

@@ -4,6 +4,11 @@
 `cases.services.report_public_case`) in the district of the key that sent it: every check
 first, then the photo's slow work (`evidence.prepare_photo`, ADR 0007), then one
 transaction that stores the photo, the case and its `PublicReport`.
+
+The reporter's contact is kept only while it may be needed (PIPL): when the case ends
+(`cases.events.case_ended`, received in `receivers.py`) `schedule_contact_erasure` sets the
+durable timer `open311.erase_contact` `OPEN311_CONTACT_RETENTION_DAYS` later, and
+`erase_contact` blanks it then, with an audit row.
 """
 
 from __future__ import annotations
@@ -25,16 +30,22 @@ from django.utils import timezone
 
 from smartduty.cases import services as cases_services
 from smartduty.cases.models import Case, Category
+from smartduty.cases.states import TERMINAL
 from smartduty.evidence.services import prepare_photo, save_prepared_photo
 from smartduty.evidence.states import PhotoKind
+from smartduty.kernel import audit, timers
 from smartduty.kernel.crypto import encrypt_text, mask_phone
 from smartduty.kernel.errors import PermissionDenied, ValidationFailed
 from smartduty.kernel.text import has_hidden_characters
 from smartduty.open311 import selectors
 from smartduty.open311.models import ApiKey, PublicReport
 from smartduty.org.models import District
+from smartduty.org.selectors import Actor
 
 KEY_PREFIX: Final = "o311_"
+ERASE_CONTACT: Final = "open311.erase_contact"
+"""Timer kind: the retention period of an ended case's public reporter contact ran out."""
+SUBJECT: Final = "open311.publicreport"
 _PHONE: Final = re.compile(r"\+?[0-9][0-9 -]{4,19}")
 _TRUE: Final = frozenset({"true", "1", "yes", "是"})
 _FALSE: Final = frozenset({"false", "0", "no", "否"})
@@ -44,15 +55,33 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_api_key(*, name: str, district: District) -> tuple[ApiKey, str]:
-    """A new partner key for `district`; the raw value is returned once and never stored."""
+def clean_key_name(name: str) -> str:
+    """A key's name, stripped (422 for an empty, too long or hidden-character one)."""
     name = name.strip()
     if not name or len(name) > 60 or has_hidden_characters(name):
         raise ValidationFailed("密钥名称须为 1 到 60 个可见字符")
+    return name
+
+
+def issue_api_key(
+    *, name: str, district: District, actor: Actor = None, ip_address: str | None = None
+) -> tuple[ApiKey, str]:
+    """A new partner key for `district`; the raw value is returned once and never stored
+    (only its SHA-256 digest and a prefix to tell keys apart). Audited."""
+    name = clean_key_name(name)
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(name=name, district=district, prefix=raw[:10], digest=_digest(raw))
     key.full_clean()
-    key.save()
+    with transaction.atomic():
+        key.save()
+        audit.record(
+            actor=actor,
+            action="open311.key_issued",
+            obj=key,
+            district_path=district.path,
+            changes={"name": name, "prefix": key.prefix},
+            ip_address=ip_address,
+        )
     return key, raw
 
 
@@ -223,9 +252,67 @@ def submit_request(
         )
         report.full_clean()
         report.save()
+        if case.status in TERMINAL:  # a linked duplicate ends at once, before the report existed
+            schedule_contact_erasure(case=case)
     return case
 
 
 def disable_api_key(*, prefix: str) -> int:
     """Disable the active keys with this prefix; returns how many."""
     return ApiKey.objects.filter(prefix=prefix, is_active=True).update(is_active=False)
+
+
+# --- retention of the reporter's contact (PIPL) -------------------------------------------
+
+
+def retention() -> timedelta:
+    """How long a reporter's contact is kept after the case ends
+    (`OPEN311_CONTACT_RETENTION_DAYS`, default 30)."""
+    return timedelta(days=int(getattr(settings, "OPEN311_CONTACT_RETENTION_DAYS", 30)))
+
+
+def schedule_contact_erasure(*, case: Case) -> None:
+    """The case ended: erase its public reporter's contact `retention()` from now (the timer
+    `open311.erase_contact`), in the caller's transaction. Nothing for a case that did not
+    come in through Open311 or whose report holds no contact; one pending erasure per report
+    (dedupe key), so a second call keeps the first due time."""
+    report = PublicReport.objects.filter(case=case).only("pk", "contact_encrypted").first()
+    if report is None or not report.contact_encrypted:
+        return
+    timers.schedule(
+        kind=ERASE_CONTACT,
+        subject_type=SUBJECT,
+        subject_id=str(report.pk),
+        due_at=timezone.now() + retention(),
+        dedupe_key=f"{ERASE_CONTACT}:{report.pk}",
+    )
+
+
+def erase_contact(*, report_id: int) -> bool:
+    """Timer handler body: blank the reporter's encrypted contact and masked phone, set
+    `contact_erased_at` and write one audit row. Idempotent: an erased report, or one whose
+    case has not ended (a timer that outlived a restored backup), is left as it is. Returns
+    whether anything was erased."""
+    with transaction.atomic():
+        report = (
+            PublicReport.objects.select_for_update()
+            .select_related("case__district")
+            .filter(pk=report_id)
+            .first()
+        )
+        if report is None or report.case.status not in TERMINAL:
+            return False
+        if not report.contact_encrypted and not report.phone_masked:
+            return False
+        report.contact_encrypted = ""
+        report.phone_masked = ""
+        report.contact_erased_at = timezone.now()
+        report.save(update_fields=["contact_encrypted", "phone_masked", "contact_erased_at"])
+        audit.record(
+            actor=None,
+            action=ERASE_CONTACT,
+            obj=report.case,
+            district_path=report.case.district.path,
+            reason=f"保留期满（{retention().days} 天），已清除公众上报人的联系方式",
+        )
+    return True

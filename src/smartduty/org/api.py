@@ -90,6 +90,7 @@ def get_me(request: HttpRequest) -> MeOut:
         badge_number=principal.badge_number,
         unit=officer.unit.name if officer else None,
         unit_id=officer.unit.public_id if officer else None,
+        agency_kind=officer.unit.agency.kind if officer else None,  # type: ignore[arg-type]  # AgencyKind values
         district=officer.unit.district.name if officer else None,
         district_id=officer.unit.district.public_id if officer else None,
         roles=selectors.list_role_names(user_id=principal.user_id),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -105,6 +106,12 @@ class MeOut(Schema):
     badge_number: str
     unit: str | None
     unit_id: UUID | None
+    agency_kind: Literal["chengguan", "jiaojing", "street", "contractor"] | None = Field(
+        description=(
+            "本人单位的机构类别（chengguan 城管、jiaojing 交警、"
+            "street 街道办事处、contractor 作业单位）"
+        )
+    )
     district: str | None
     district_id: UUID | None
     roles: list[str]

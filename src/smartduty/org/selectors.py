@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from smartduty.kernel.errors import NotFound
 from smartduty.kernel.scoping import Principal
 from smartduty.org.models import ApiToken, District, Officer, Unit
+from smartduty.org.states import Role
 
 
 def find_officer_for_user(*, user_id: int) -> Officer | None:
@@ -80,6 +81,30 @@ def get_officer(*, principal: Principal, public_id: UUID) -> Officer:
 def list_role_names(*, user_id: int) -> list[str]:
     """Names of the role groups of an account."""
     return list(Group.objects.filter(user__id=user_id).values_list("name", flat=True))
+
+
+def list_nearest_officers_with_role(*, district: District, role: Role) -> list[Officer]:
+    """The active officers with `role` whose unit serves the nearest level at or above
+    `district` that has any: a street's case goes to its own 指挥中心 when the street has one,
+    else to the district's, else to the city's (never to a sibling district's, nor to every
+    level above at once). Used by the system to address alerts, not scoped to a principal."""
+    parts = [code for code in district.path.split("/") if code]
+    ancestors = ["/" + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
+    officers = list(
+        Officer.objects.filter(
+            is_active=True,
+            user__is_active=True,
+            user__groups__name=str(role.label),
+            unit__district__path__in=ancestors,
+        )
+        .select_related("unit__district")
+        .distinct()
+        .order_by("badge_number")
+    )
+    if not officers:
+        return []
+    nearest = max(len(officer.unit.district.path) for officer in officers)
+    return [officer for officer in officers if len(officer.unit.district.path) == nearest]
 
 
 def list_live_tokens(*, user_id: int, now: datetime) -> QuerySet[ApiToken]:

@@ -76,6 +76,17 @@ class ParkingReport(models.Model):
         related_name="duplicates",
     )
 
+    # the report as a case of 违法停车 on the case core (numbered, counted in the KPIs); it
+    # follows the report's status (`states.CASE_STATUS`). Empty only without that category.
+    case = models.OneToOneField(
+        "cases.Case",
+        verbose_name="案件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="parking_report",
+    )
+
     policy_version = models.PositiveIntegerField("规则版本", null=True, blank=True)
     move_window_seconds = models.PositiveIntegerField("挪车时限（秒）", null=True, blank=True)
     owner_notified_at = models.DateTimeField("短信通知时间", null=True, blank=True)

@@ -22,6 +22,7 @@ class ReportOut(Schema):
     version: int
     status: str
     status_label: str
+    case_number: str | None = Field(description="案件编号（案件核心中的违法停车案件）")
     plate: str
     plate_read: str
     plate_confidence: float | None
@@ -56,6 +57,10 @@ class ReportOut(Schema):
     @staticmethod
     def resolve_status_label(obj: Any) -> str:
         return str(Status(obj.status).label)
+
+    @staticmethod
+    def resolve_case_number(obj: Any) -> str | None:
+        return obj.case.number if obj.case_id else None
 
     @staticmethod
     def resolve_district_id(obj: Any) -> UUID:

@@ -26,7 +26,7 @@ def list_reports(
 ) -> QuerySet[ParkingReport]:
     """Reports in the principal's subtree, newest first."""
     qs = ParkingReport.objects.visible_to(principal, VIEW).select_related(
-        "district", "unit", "reported_by", "photo", "notice"
+        "district", "unit", "reported_by", "photo", "notice", "case"
     )
     if status:
         qs = qs.filter(status=status)

@@ -1,14 +1,15 @@
 """Parking use cases: report, confirm plate, notify owner, deadline, re-check, notice, close.
 
 Every status change goes through `transition()`, which locks the row, checks the version and
-the transition table (`states.ALLOWED`), appends a `ParkingTransition`, and — in the same
-transaction — schedules or cancels the move deadline and queues messages in the outbox.
+the transition table (`states.ALLOWED`), appends a `ParkingTransition`, moves the report's case
+row on the case core (`states.CASE_STATUS`, `cases.services.follow`), and — in the same
+transaction — schedules or cancels the move deadline and queues messages in the outbox. Photo
+preparation lives in `photos`, the owner number's retention in `retention`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any
@@ -18,49 +19,39 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from smartduty.cases import services as cases
+from smartduty.cases.models import Workflow
 from smartduty.evidence import services as evidence
-from smartduty.evidence.models import Photo
 from smartduty.evidence.states import PhotoKind
-from smartduty.kernel import audit, fsm, timers
+from smartduty.kernel import fsm, timers
 from smartduty.kernel.checks import check_fields
-from smartduty.kernel.errors import (
-    Conflict,
-    DomainError,
-    NotFound,
-    PermissionDenied,
-    ValidationFailed,
-)
+from smartduty.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from smartduty.kernel.scoping import Principal
 from smartduty.notifications import services as outbox
 from smartduty.notifications.ports import Channel
 from smartduty.notifications.templates import APP_NOTICE, format_window
 from smartduty.org.models import District, Officer
 from smartduty.org.selectors import Actor, actor_name
-from smartduty.parking import shortlinks, sms
+from smartduty.parking import photos, shortlinks, sms
 from smartduty.parking.models import NoticeSequence, ParkingNotice, ParkingReport, ParkingTransition
+from smartduty.parking.retention import retention, schedule_contact_erasure
 from smartduty.parking.selectors import find_open_report_for_plate, find_report_by_idempotency_key
 from smartduty.parking.states import (
     ALLOWED,
+    CASE_STATUS,
     SYSTEM_ACTIONS,
     TERMINAL,
     Action,
     RecheckOutcome,
     Status,
 )
+from smartduty.parking.states import SUBJECT as SUBJECT  # noqa: PLC0414 - re-exported: stats, benches
 from smartduty.policy.selectors import get_effective_policy
-from smartduty.recognition import services as recognition
 from smartduty.vehicles.plates import PlateInfo, normalize_plate, parse_plate
 from smartduty.vehicles.selectors import get_owner_lookup
 
 MOVE_DEADLINE = "parking.move_deadline"
-ERASE_OWNER_CONTACT = "parking.erase_owner_contact"
-"""Timer kind: the case ended `OWNER_CONTACT_RETENTION_DAYS` ago; erase the owner's number."""
-ERASE_RETRY = timedelta(days=1)
-"""A message still on its way when the erasure is due: look again this much later."""
-SUBJECT = "parking.report"
 RECHECK_DISTANCE_WARN_M = 50.0
-MAX_CAPTURE_AGE = timedelta(hours=24)
-CLOCK_SKEW = timedelta(minutes=2)
 
 
 def transition(
@@ -77,7 +68,8 @@ def transition(
 
     Side effects in the same transaction: the move deadline is scheduled on entering
     `awaiting_move` and cancelled on leaving it; entering a final state schedules the erasure
-    of the owner's phone number (`retention()` later); the transition is logged.
+    of the owner's phone number (`retention()` later); the transition is logged, and the
+    report's case row follows (`states.CASE_STATUS`; the move deadline is its handling due time).
 
     `held=True`: the caller read `report` with a row lock (or created it) in the current
     transaction, so it is not read again.
@@ -107,6 +99,16 @@ def transition(
             actor_name=actor_name(actor),
             reason=reason[:200],
         )
+        if obj.case_id is not None:
+            cases.follow(
+                obj.case_id,
+                CASE_STATUS[Status(step.to_status)],
+                action=action,
+                actor=actor,
+                reason=reason,
+                due_at=obj.deadline_at if step.to_status == Status.AWAITING_MOVE else None,
+                duplicate_of_id=obj.duplicate_of.case_id if obj.duplicate_of else None,
+            )
         if step.from_status == Status.AWAITING_MOVE:
             timers.cancel(kind=MOVE_DEADLINE, subject_type=SUBJECT, subject_id=str(obj.pk))
         if step.to_status == Status.AWAITING_MOVE:
@@ -122,54 +124,6 @@ def transition(
         if step.to_status in TERMINAL:
             schedule_contact_erasure(report_id=obj.pk, due_at=timezone.now() + retention())
     return obj
-
-
-def retention() -> timedelta:
-    """How long the owner's number is kept after a case ends (`OWNER_CONTACT_RETENTION_DAYS`)."""
-    return timedelta(days=int(getattr(settings, "OWNER_CONTACT_RETENTION_DAYS", 30)))
-
-
-def schedule_contact_erasure(*, report_id: int, due_at: datetime, retry: bool = False) -> None:
-    """Schedule `parking.erase_owner_contact` for a finished case, in the caller's transaction.
-
-    One pending erasure per case (dedupe key), except for a `retry` scheduled by the erasure
-    itself: its own timer still holds the key while it runs.
-    """
-    timers.schedule(
-        kind=ERASE_OWNER_CONTACT,
-        subject_type=SUBJECT,
-        subject_id=str(report_id),
-        due_at=due_at,
-        dedupe_key=None if retry else f"{ERASE_OWNER_CONTACT}:{report_id}",
-    )
-
-
-def erase_owner_contact(*, report_id: int) -> outbox.Erasure:
-    """Timer handler body: erase the owner's number from the case's text messages.
-
-    Only for a case in a final state (a timer that outlived a restored backup finds nothing to
-    do otherwise). A message still being sent keeps its number; the erasure is then scheduled
-    again `ERASE_RETRY` later. One audit row per erasure that changed something.
-    """
-    with transaction.atomic():
-        report = ParkingReport.objects.select_for_update().filter(pk=report_id).first()
-        if report is None or report.status not in TERMINAL:
-            return outbox.Erasure(erased=0, unfinished=0)
-        done = outbox.erase_recipients(subject_type=SUBJECT, subject_id=str(report.pk))
-        if done.erased:
-            audit.record(
-                actor=None,
-                action="parking.erase_owner_contact",
-                obj=report,
-                district_path=report.district.path,
-                reason=f"保留期满，已清除车主电话（{done.erased} 条短信）",
-                changes={"erased": done.erased},
-            )
-        if done.unfinished:
-            schedule_contact_erasure(
-                report_id=report.pk, due_at=timezone.now() + ERASE_RETRY, retry=True
-            )
-        return done
 
 
 @dataclass(frozen=True)
@@ -203,7 +157,7 @@ def report_illegal_parking(
     `captured_at` is when the phone took the photo (a report queued offline is sent later); it
     may not lie in the future nor more than `MAX_CAPTURE_AGE` in the past.
     """
-    _check_capture_time(captured_at)
+    photos.check_capture_time(captured_at)
     # permissions, scope and the replayed report first: recognition is the slow part and
     # runs only for a request that will be stored
     if not principal.has_perm("parking.report_parking"):
@@ -216,12 +170,13 @@ def report_illegal_parking(
                 raise ValidationFailed("幂等键已被其他人员使用")
             return ReportResult(existing, created=False)
     if not plate and not plate_read and settings.PARKING_RECOGNIZE_ON_UPLOAD:
-        photo, reading = _recognize(photo)
+        photo, reading = photos.recognize(photo)
         if reading is not None:
             plate_read, plate_confidence = reading
     info = parse_plate(plate) if plate else None
     read = normalize_plate(plate_read) if plate_read else ""
     actor = _user_of(officer)
+    category = cases.followed_category(Workflow.PARKING)
     # the image work happens before the transaction: on SQLite it holds the write lock
     prepared = evidence.prepare_photo(
         principal=principal,
@@ -235,6 +190,9 @@ def report_illegal_parking(
         place=place,
         kind=PhotoKind.SCENE,
     )
+    lat = lat if lat is not None else prepared.facts.lat  # else the camera's point (EXIF)
+    lon = lon if lon is not None else prepared.facts.lon
+    grid = cases.grid_for(district, lat, lon) if category is not None else None
     try:
         with transaction.atomic():
             stored = evidence.save_prepared_photo(prepared)
@@ -246,12 +204,26 @@ def report_illegal_parking(
                 plate_read=read,
                 plate_confidence=plate_confidence,
                 place=place.strip()[:60],
-                lat=lat if lat is not None else stored.exif_lat,
-                lon=lon if lon is not None else stored.exif_lon,
+                lat=lat,
+                lon=lon,
                 accuracy_m=accuracy_m,
                 photo=stored,
                 captured_at=captured_at,
             )
+            if category is not None:  # the report is a case of 违法停车 on the case core
+                report.case = cases.open_followed(
+                    category=category,
+                    district=district,
+                    unit=officer.unit,
+                    actor=actor,
+                    place=report.place,
+                    lat=report.lat,
+                    lon=report.lon,
+                    photo=stored,
+                    grid=grid,
+                    at=report.created_at,
+                    reason="违停拍照上报",
+                )
             check_fields(report)  # the ids are generated, the idempotency key looked up
             report.save()
             ParkingTransition.objects.create(
@@ -271,63 +243,6 @@ def report_illegal_parking(
             raise
         return ReportResult(existing, created=False)
     return ReportResult(report, created=True)
-
-
-def _prepare_photo_at(  # noqa: PLR0917 - an upload's fields, in the order of the form
-    report: ParkingReport,
-    principal: Principal,
-    officer: Officer,
-    photo: bytes | IO[bytes],
-    filename: str,
-    kind: PhotoKind,
-    lat: float | None,
-    lon: float | None,
-    accuracy_m: float | None,
-) -> evidence.PreparedPhoto:
-    """Check and watermark a follow-up photo of a report (re-check, posted notice) at its
-    district and place; call it before the transaction that saves it."""
-    return evidence.prepare_photo(
-        principal=principal,
-        officer=officer,
-        district=report.district,
-        data=photo,
-        filename=filename,
-        client_lat=lat,
-        client_lon=lon,
-        client_accuracy_m=accuracy_m,
-        place=report.place,
-        kind=kind,
-    )
-
-
-def _recognize(photo: bytes | IO[bytes]) -> tuple[bytes, tuple[str, float] | None]:
-    """Read the plate before the report's transaction (no write lock held while computing).
-
-    Returns the photo's bytes and `(text, confidence)` or None. The evidence limits (size,
-    format, pixels from the header) are checked first, so a photo that could never be stored
-    is refused (413/422) before the recogniser decodes it; a recogniser that cannot run
-    (no models, busy) leaves the report without a reading.
-    """
-    data = evidence.check_upload(photo).content
-    try:
-        best = recognition.read_plate(data=data).best
-    except DomainError:
-        return data, None
-    if best is None:
-        return data, None
-    return data, (best.text, best.confidence)
-
-
-def _check_capture_time(captured_at: datetime | None) -> None:
-    if captured_at is None:
-        return
-    if timezone.is_naive(captured_at):
-        raise ValidationFailed("拍摄时间必须带时区")
-    now = timezone.now()
-    if captured_at > now + CLOCK_SKEW:
-        raise ValidationFailed("拍摄时间晚于服务器时间，请检查手机时间设置")
-    if now - captured_at > MAX_CAPTURE_AGE:
-        raise ValidationFailed("拍摄时间早于 24 小时，不能作为违停上报，请重新拍照")
 
 
 def _user_of(officer: Officer) -> User:
@@ -507,25 +422,6 @@ def apply_officer_action(
     )
 
 
-def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    r = 6_371_000.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
-
-
-def _position(photo: Photo, lat: float | None, lon: float | None) -> tuple[float, float] | None:
-    if lat is not None and lon is not None:
-        return lat, lon
-    if photo.client_lat is not None and photo.client_lon is not None:
-        return photo.client_lat, photo.client_lon
-    if photo.exif_lat is not None and photo.exif_lon is not None:
-        return photo.exif_lat, photo.exif_lon
-    return None
-
-
 def recheck(
     *,
     principal: Principal,
@@ -547,7 +443,7 @@ def recheck(
     """
     if not principal.covers(report.district.path):
         raise NotFound()
-    prepared = _prepare_photo_at(
+    prepared = photos.prepare_photo_at(
         report, principal, officer, photo, filename, PhotoKind.RECHECK, lat, lon, accuracy_m
     )
     with transaction.atomic():
@@ -559,9 +455,9 @@ def recheck(
             "recheck_outcome": outcome,
         }
         warnings: list[str] = []
-        here = _position(stored, lat, lon)
+        here = photos.position(stored, lat, lon)
         if here is not None and report.lat is not None and report.lon is not None:
-            distance = _distance_m(report.lat, report.lon, here[0], here[1])
+            distance = photos.distance_m(report.lat, report.lon, here[0], here[1])
             changes["recheck_distance_m"] = round(distance, 1)
             if outcome == RecheckOutcome.STILL_THERE and distance > RECHECK_DISTANCE_WARN_M:
                 warnings.append(f"两次拍摄位置相距约 {distance:.0f} 米，请确认是否为同一车辆")
@@ -647,7 +543,7 @@ def close_with_notice_photo(
     """The photo of the posted notice closes the case."""
     if not principal.covers(report.district.path):
         raise NotFound()
-    prepared = _prepare_photo_at(
+    prepared = photos.prepare_photo_at(
         report, principal, officer, photo, filename, PhotoKind.NOTICE, lat, lon, accuracy_m
     )
     with transaction.atomic():

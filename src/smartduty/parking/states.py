@@ -7,6 +7,8 @@ from typing import Final
 
 from django.db import models
 
+from smartduty.cases.states import Status as CaseStatus
+
 
 class Status(models.TextChoices):
     """Where a parking report stands."""
@@ -68,6 +70,25 @@ SYSTEM_ACTIONS: Final = frozenset(
     {Action.NOTIFY_OWNER, Action.MARK_OWNER_UNKNOWN, Action.MARK_DUPLICATE, Action.DEADLINE_LAPSED}
 )
 """Actions taken by the platform itself, never requested through the transitions endpoint."""
+
+SUBJECT: Final = "parking.report"
+"""Subject type of a report's timers and messages."""
+
+CASE_STATUS: Final[Mapping[Status, CaseStatus]] = {
+    Status.REPORTED: CaseStatus.REPORTED,
+    Status.AWAITING_MOVE: CaseStatus.DISPATCHED,
+    Status.OWNER_UNKNOWN: CaseStatus.DISPATCHED,
+    Status.AWAITING_RECHECK: CaseStatus.DISPATCHED,
+    Status.NOTICE_POSTED: CaseStatus.DISPATCHED,
+    Status.MOVED: CaseStatus.CLOSED,
+    Status.CLOSED: CaseStatus.CLOSED,
+    Status.DUPLICATE: CaseStatus.DUPLICATE,
+    Status.VOID: CaseStatus.VOIDED,
+}
+"""What each status is on the case core: the report's case row (`ParkingReport.case`) follows
+the report through `cases.services.follow`, called by `services.transition` on every move.
+The plate confirmed (owner texted or unknown) is the case's 立案 and 处置 at once; 劝离 and the
+notice closed are 结案; the case row has no moves of its own."""
 
 
 class RecheckOutcome(models.TextChoices):

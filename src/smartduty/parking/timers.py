@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from smartduty.kernel.models import Timer
 from smartduty.kernel.timers import register_timer_kind
-from smartduty.parking import services
+from smartduty.parking import retention, services
 
 
 def on_move_deadline(timer: Timer) -> None:
@@ -14,10 +14,10 @@ def on_move_deadline(timer: Timer) -> None:
 
 def on_erase_owner_contact(timer: Timer) -> None:
     """`parking.erase_owner_contact`: the retention period of a finished case ended."""
-    services.erase_owner_contact(report_id=int(timer.subject_id))
+    retention.erase_owner_contact(report_id=int(timer.subject_id))
 
 
 def register() -> None:
     """Register every parking timer kind."""
     register_timer_kind(services.MOVE_DEADLINE, on_move_deadline)
-    register_timer_kind(services.ERASE_OWNER_CONTACT, on_erase_owner_contact)
+    register_timer_kind(retention.ERASE_OWNER_CONTACT, on_erase_owner_contact)

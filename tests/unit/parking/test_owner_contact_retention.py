@@ -24,7 +24,7 @@ from smartduty.notifications import outbox
 from smartduty.notifications.models import Delivery
 from smartduty.notifications.states import DeliveryStatus
 from smartduty.org.models import Officer
-from smartduty.parking import services
+from smartduty.parking import retention as services
 from smartduty.parking.models import ParkingReport
 from smartduty.parking.states import Status
 from tests.factories.parking import report_in

@@ -19,6 +19,7 @@ SEND_MARKER = "hung-after-send"
 BEFORE_SEND_MARKER = "hung-before-send"
 TIMER_MARKER = "hung-in-timer"
 DEADLINE_MARKER = "hung-in-deadline"
+CASE_ALERT_MARKER = "hung-in-case-alert"
 HANG_TIMER_KIND = "tests.hang_once"
 HANG_BEFORE_SEND_PROVIDER = "hang_before_send"
 
@@ -33,7 +34,8 @@ def _hang_once(marker: str) -> None:
 
 class FaultConfig(AppConfig):
     """Registers the `hang_once` and `hang_before_send` SMS providers, the `tests.hang_once`
-    timer kind, and a hang in the parking report's `deadline_lapsed` transition."""
+    timer kind, a hang in the parking report's `deadline_lapsed` transition and one in a case's
+    step alert (`SD_APP_002`)."""
 
     name = "tests.worker.faultapp"
     label = "worker_faults"
@@ -44,6 +46,7 @@ class FaultConfig(AppConfig):
         from smartduty.kernel import audit  # noqa: PLC0415
         from smartduty.kernel.models import Timer  # noqa: PLC0415
         from smartduty.kernel.timers import register_timer_kind  # noqa: PLC0415
+        from smartduty.notifications.models import Delivery  # noqa: PLC0415
         from smartduty.notifications.ports import (  # noqa: PLC0415
             Channel,
             OutboundMessage,
@@ -81,6 +84,11 @@ class FaultConfig(AppConfig):
             if instance.action == Action.DEADLINE_LAPSED:
                 _hang_once(DEADLINE_MARKER)
 
+        def hang_in_case_alert(sender: object, instance: Delivery, **kwargs: object) -> None:
+            # inside `cases.step_overdue`'s handler, the alert queued, before the commit
+            if instance.template_code == "SD_APP_002" and kwargs.get("created"):
+                _hang_once(CASE_ALERT_MARKER)
+
         register_provider("hang_once", HangAfterSend())
         register_provider(HANG_BEFORE_SEND_PROVIDER, HangBeforeSend())
         register_timer_kind(HANG_TIMER_KIND, hang_in_handler)
@@ -89,4 +97,10 @@ class FaultConfig(AppConfig):
             sender=ParkingTransition,
             weak=False,
             dispatch_uid="worker_faults.deadline",
+        )
+        post_save.connect(
+            hang_in_case_alert,
+            sender=Delivery,
+            weak=False,
+            dispatch_uid="worker_faults.case_alert",
         )

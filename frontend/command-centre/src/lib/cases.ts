@@ -1,8 +1,12 @@
 /**
  * The case board's rules: which actions a user's role may take on a case (mirroring
  * `cases.services._may`, `request_approval` and `states.APPROVER_ROLES`, so that a button
- * never leads to a 403), the step countdown's colour, and the board's client-side filters.
+ * never leads to a 403). The step clock (colour, countdown) is `@smartduty/api-client`'s,
+ * shared with the officer app; the board's filters and order are the server's.
  */
+import type { Clocked } from "@smartduty/api-client";
+
+export { formatSpan, isOverdue, secondsToDue, stepTone, WARN_SHARE, type Tone } from "@smartduty/api-client";
 
 export type DirectAction =
   | "register"
@@ -77,17 +81,15 @@ export function roleKeys(roles: readonly string[]): Set<RoleKey> {
 const isAdmin = (v: Viewer) => roleKeys(v.roles).has("sysadmin");
 const has = (v: Viewer, perm: string) => isAdmin(v) || v.permissions.includes(perm);
 
-export interface CaseLike {
+export interface CaseLike extends Clocked {
   status: string;
   unit_id: string | null;
   allowed_actions: readonly string[];
-  step_due_at: string | null;
-  step_started_at?: string | null;
   overdue_steps?: readonly string[];
 }
 
 export interface ActOptions {
-  /** the viewer reported the case (the API does not say yet: false unless known) */
+  /** the viewer reported the case (`CaseOut.reported_by_me`) */
   isReporter?: boolean;
   /** the category's `verified_by` */
   verifiedBy?: string;
@@ -140,101 +142,4 @@ export function mayDecide(a: ApprovalLike, v: Viewer): boolean {
   const allowed = APPROVER_ROLES[a.action as ApprovalAction] ?? [];
   const mine = roleKeys(v.roles);
   return allowed.some((r) => mine.has(r));
-}
-
-// --- the step clock ------------------------------------------------------------------------
-
-export type Tone = "none" | "normal" | "warning" | "overdue";
-export const WARN_SHARE = 0.8;
-
-function parse(iso: string | null | undefined): number | null {
-  if (!iso) return null;
-  const at = Date.parse(iso);
-  return Number.isNaN(at) ? null : at;
-}
-
-export function secondsToDue(c: Pick<CaseLike, "step_due_at">, now: number): number | null {
-  const due = parse(c.step_due_at);
-  return due === null ? null : Math.round((due - now) / 1000);
-}
-
-/**
- * normal; warning once 80 % of the step's span has run (the server's `cases.step_warn`; needs
- * the step's start, `step_started_at`, or `warned` from a "step_warned" timeline row);
- * overdue at the due time.
- */
-export function stepTone(c: CaseLike, now: number, opts: { startedAt?: string | null; warned?: boolean } = {}): Tone {
-  const due = parse(c.step_due_at);
-  if (due === null) return "none";
-  if (now >= due) return "overdue";
-  if (opts.warned) return "warning";
-  const start = parse(opts.startedAt ?? c.step_started_at ?? null);
-  if (start !== null && due > start && (now - start) / (due - start) >= WARN_SHARE) return "warning";
-  return "normal";
-}
-
-export function isOverdue(c: CaseLike, now: number): boolean {
-  return stepTone(c, now) === "overdue";
-}
-
-/** `1天 02:03:04`, `02:03:04` or `03:04` (absolute; the caller says "left" or "overdue"). */
-export function formatSpan(seconds: number, dayUnit = "天"): string {
-  const s = Math.abs(Math.trunc(seconds));
-  const d = Math.floor(s / 86_400);
-  const h = Math.floor((s % 86_400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  const two = (n: number) => String(n).padStart(2, "0");
-  const hms = h > 0 || d > 0 ? `${two(h)}:${two(m)}:${two(sec)}` : `${two(m)}:${two(sec)}`;
-  return d > 0 ? `${d}${dayUnit} ${hms}` : hms;
-}
-
-// --- board filters -------------------------------------------------------------------------
-
-export interface DistrictNode {
-  public_id: string;
-  parent_id: string | null;
-}
-
-/** A district and every district under it (the API's tree by `parent_id`). */
-export function districtSubtree(districts: readonly DistrictNode[], rootId: string): Set<string> {
-  const children = new Map<string, string[]>();
-  for (const d of districts) {
-    if (d.parent_id) children.set(d.parent_id, [...(children.get(d.parent_id) ?? []), d.public_id]);
-  }
-  const out = new Set<string>();
-  const stack = [rootId];
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (out.has(id)) continue;
-    out.add(id);
-    stack.push(...(children.get(id) ?? []));
-  }
-  return out;
-}
-
-export interface BoardFilter {
-  districtIds: Set<string> | null;
-  overdueOnly: boolean;
-}
-
-/** The board's rows: filtered, overdue first, then the nearest due time, then the rest. */
-export function boardRows<T extends CaseLike & { district_id: string; created_at: string }>(
-  rows: readonly T[],
-  filter: BoardFilter,
-  now: number,
-): T[] {
-  const kept = rows.filter(
-    (r) => (!filter.districtIds || filter.districtIds.has(r.district_id)) && (!filter.overdueOnly || isOverdue(r, now)),
-  );
-  const due = (r: T) => parse(r.step_due_at) ?? Number.POSITIVE_INFINITY;
-  return kept.sort((a, b) => {
-    const oa = isOverdue(a, now) ? 0 : 1;
-    const ob = isOverdue(b, now) ? 0 : 1;
-    if (oa !== ob) return oa - ob;
-    const da = due(a);
-    const db = due(b);
-    if (da !== db) return da - db;
-    return b.created_at.localeCompare(a.created_at);
-  });
 }

@@ -22,3 +22,29 @@ export function pointTooltip(p: TooltipPoint, doc: Document = document): HTMLEle
   }
   return box;
 }
+
+function lines(doc: Document, className: string, texts: readonly string[]): HTMLElement {
+  const box = doc.createElement("div");
+  box.className = className;
+  for (const text of texts) {
+    if (!text) continue;
+    const line = doc.createElement("div");
+    line.textContent = text;
+    box.appendChild(line);
+  }
+  return box;
+}
+
+/** A 单元网格's tooltip: its 15-digit code and its name (typed by whoever imported the layer). */
+export function gridTooltip(p: { code: string; name: string }, doc: Document = document): HTMLElement {
+  return lines(doc, "grid-tooltip", [p.code, p.name]);
+}
+
+/** An open case's tooltip: number · category, and the place the reporter typed. */
+export function caseTooltip(
+  c: { number: string; category_name: string; place: string; status_label?: string },
+  doc: Document = document,
+): HTMLElement {
+  const head = c.status_label ? `${c.number} · ${c.category_name} · ${c.status_label}` : `${c.number} · ${c.category_name}`;
+  return lines(doc, "case-tooltip", [head, c.place]);
+}

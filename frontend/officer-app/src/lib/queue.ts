@@ -40,6 +40,8 @@ export interface QueuedCase {
   /** `form_data` as JSON text */
   formData: string;
   description: string;
+  /** the reporter saw the open cases near by (已有人上报) and says this is another problem */
+  notDuplicate?: boolean;
 }
 
 /** What the queue needs from the network (the real one in `api.ts`, fakes in tests). */
@@ -85,6 +87,7 @@ export function caseForm(item: Pick<QueuedReport, "photo" | "photoName" | "idemp
     form.append("lon", String(Math.round(item.lon * 1e6) / 1e6));
   }
   form.append("form_data", item.caseReport.formData || "{}");
+  if (item.caseReport.notDuplicate) form.append("not_duplicate", "true");
   return form;
 }
 

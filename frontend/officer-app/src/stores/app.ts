@@ -112,13 +112,10 @@ export const useApp = defineStore("app", () => {
   /** Categories (every 10 minutes), my unit's kind (once) and my case tasks. */
   async function refreshCases() {
     if (!me.value) return;
+    unitKind.value = me.value.agency_kind ?? ""; // `/me` says the kind of my unit's agency
     if (Date.now() - categoriesAt > 600_000) {
       categories.value = await api.categories();
       categoriesAt = Date.now();
-      if (!unitKind.value && me.value.unit_id) {
-        const units = await api.units().catch(() => []);
-        unitKind.value = units.find((u) => u.public_id === me.value?.unit_id)?.agency_kind ?? "";
-      }
       save();
     }
     const unitId = me.value.unit_id;

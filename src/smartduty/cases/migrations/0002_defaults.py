@@ -24,7 +24,7 @@ def load(apps, schema_editor):  # type: ignore[no-untyped-def]
             "agency_kind": agency_kind,
             "handle_limit": Decimal(amount),
             "handle_unit": unit,
-            "sort_order": 100 + order,
+            "sort_order": defaults.sort_order_of(code, order),
             **extra,
         }
         if "dispatch_limit" in fields:

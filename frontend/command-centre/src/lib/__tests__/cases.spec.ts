@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  boardRows,
   directActions,
-  districtSubtree,
   mayDecide,
   requestableApprovals,
   stepTone,
@@ -76,42 +74,11 @@ describe("actions a role sees", () => {
 });
 
 describe("the board", () => {
-  it("colours the countdown: normal, warning from 80 %, overdue", () => {
+  it("colours the countdown with the shared step clock: normal, warning from 80 %, overdue", () => {
     const c = at("dispatched", [], { step_started_at: iso(-8), step_due_at: iso(2) });
     expect(stepTone(c, NOW - HOUR)).toBe("normal");
     expect(stepTone(c, NOW)).toBe("warning");
     expect(stepTone(c, NOW + 2 * HOUR)).toBe("overdue");
     expect(stepTone({ ...c, step_started_at: undefined }, NOW)).toBe("normal");
-  });
-
-  it("shows overdue first, then the nearest due time, and filters", () => {
-    const row = (id: string, due: number | null, district = "d1", created = "2026-03-01T00:00:00Z") => ({
-      ...at("dispatched", []),
-      id,
-      district_id: district,
-      created_at: created,
-      step_due_at: due === null ? null : iso(due),
-    });
-    const rows = [row("later", 5), row("none", null), row("late", -1, "d2"), row("soon", 1), row("later-late", -0.5)];
-    expect(boardRows(rows, { districtIds: null, overdueOnly: false }, NOW).map((r) => r.id)).toEqual([
-      "late",
-      "later-late",
-      "soon",
-      "later",
-      "none",
-    ]);
-    expect(boardRows(rows, { districtIds: null, overdueOnly: true }, NOW).map((r) => r.id)).toEqual(["late", "later-late"]);
-    expect(boardRows(rows, { districtIds: new Set(["d2"]), overdueOnly: false }, NOW).map((r) => r.id)).toEqual(["late"]);
-  });
-
-  it("a district filter covers its streets", () => {
-    const tree = [
-      { public_id: "city", parent_id: null },
-      { public_id: "east", parent_id: "city" },
-      { public_id: "east-1", parent_id: "east" },
-      { public_id: "west", parent_id: "city" },
-    ];
-    expect([...districtSubtree(tree, "east")].sort()).toEqual(["east", "east-1"]);
-    expect(districtSubtree(tree, "city").size).toBe(4);
   });
 });

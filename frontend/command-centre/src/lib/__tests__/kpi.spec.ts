@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { caseKpiExportUrl } from "../../api-pending";
+import { caseKpiExportUrl } from "../../api";
 import { pct, rateGrade } from "../kpi";
 
 describe("KPI table", () => {

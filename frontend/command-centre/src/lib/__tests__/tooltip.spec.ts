@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as L from "leaflet";
-import { pointTooltip } from "../tooltip";
+import { caseTooltip, gridTooltip, pointTooltip } from "../tooltip";
 
 const EVIL = '<img src=x onerror="window.__pwned=1">';
 
@@ -33,5 +33,16 @@ describe("map tooltips", () => {
     expect(box.querySelectorAll(".leaflet-tooltip img")).toHaveLength(1);
     map.remove();
     box.remove();
+  });
+
+  it("shows a grid's name and a case's place as text", () => {
+    const grid = gridTooltip({ code: "990001001001001", name: EVIL });
+    expect(grid.querySelector("img")).toBeNull();
+    expect(grid.textContent).toBe(`990001001001001${EVIL}`);
+    const kase = caseTooltip({ number: "AJ-990001-20260302-0001", category_name: "占道经营", place: EVIL, status_label: "已派遣" });
+    expect(kase.querySelector("img")).toBeNull();
+    expect(kase.firstChild?.textContent).toBe("AJ-990001-20260302-0001 · 占道经营 · 已派遣");
+    expect(kase.lastChild?.textContent).toBe(EVIL);
+    expect(caseTooltip({ number: "AJ-1", category_name: "店外经营", place: "" }).children).toHaveLength(1);
   });
 });

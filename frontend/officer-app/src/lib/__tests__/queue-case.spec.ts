@@ -26,6 +26,13 @@ describe("offline case reports", () => {
     await resetDbForTests();
   });
 
+  it("sends not_duplicate only when the reporter chose 仍要上报", () => {
+    expect(queue.caseForm(caseItem("1")).get("not_duplicate")).toBeNull();
+    const anyway = caseItem("2");
+    const form = queue.caseForm({ ...anyway, caseReport: { ...anyway.caseReport, notDuplicate: true } });
+    expect(form.get("not_duplicate")).toBe("true");
+  });
+
   it("builds the form of POST /api/v1/cases", () => {
     const form = queue.caseForm(caseItem("1"));
     expect(form.get("category_code")).toBe("E0401");

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from smartduty.notifications.models import Delivery
 from smartduty.notifications.ports import Channel
-from smartduty.parking import services
+from smartduty.parking import retention as rules
 from smartduty.parking.models import ParkingReport
-from smartduty.parking.states import TERMINAL
+from smartduty.parking.states import SUBJECT, TERMINAL
 
 
 class Command(BaseCommand):
@@ -30,23 +30,23 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:  # noqa: ARG002 - Django's signature
         """Erase what is due, schedule the rest, print both counts."""
         stored = Delivery.objects.filter(
-            subject_type=services.SUBJECT, channel=Channel.SMS, recipient_erased_at__isnull=True
+            subject_type=SUBJECT, channel=Channel.SMS, recipient_erased_at__isnull=True
         ).values("subject_id")
         cases = (
             ParkingReport.objects.filter(status__in=TERMINAL, pk__in=_as_ids(stored))
             .annotate(ended_at=Max("transitions__at"))
             .order_by("pk")
         )
-        retention = services.retention()
+        retention = rules.retention()
         cutoff = timezone.now() - retention
         erased = scheduled = 0
         for case in cases.iterator():
             ended = case.ended_at or case.created_at
             if ended <= cutoff:
-                erased += services.erase_owner_contact(report_id=case.pk).erased
+                erased += rules.erase_owner_contact(report_id=case.pk).erased
                 continue
             with transaction.atomic():
-                services.schedule_contact_erasure(report_id=case.pk, due_at=ended + retention)
+                rules.schedule_contact_erasure(report_id=case.pk, due_at=ended + retention)
             scheduled += 1
         self.stdout.write(
             f"已清除 {erased} 条短信中的车主电话，{scheduled} 个案件已安排到期清除 / "
