@@ -10,8 +10,9 @@ open, reworked, extended, voided, not registered), then time
 - the KPI table (`stats.selectors.case_kpis`, grouped by unit) for one month and one district,
   as a commander of the whole city sees it: target ≤ 200 ms;
 - the case board's first page (`cases.selectors.list_cases`, the `/cases` API's queries: the
-  total, then 20 rows with running clocks first, nearest due time first, in the order of the
-  index `case_board_order`): target ≤ 100 ms.
+  count, capped at 10,000 as the API caps it, then 20 rows with running clocks first, nearest
+  due time first, in the order of the index `case_board_order`), for the open cases (the
+  command centre's default) and for all cases: target ≤ 100 ms each.
 
 Each is run `--repeat` times after one warm-up; the median is checked against the target.
 `--full` loads the full sizes: 100,000 cases on SQLite and 1,000,000 on PostgreSQL.
@@ -139,6 +140,7 @@ def _measure(*, repeat: int) -> dict[str, Any]:
     from django.utils import timezone  # noqa: PLC0415
 
     from smartduty.cases.selectors import list_cases  # noqa: PLC0415
+    from smartduty.kernel.pagination import CappedCountPagination  # noqa: PLC0415
     from smartduty.org.models import District  # noqa: PLC0415
     from smartduty.org.services import principal_for_user  # noqa: PLC0415
     from smartduty.stats.selectors import case_kpis  # noqa: PLC0415
@@ -158,17 +160,21 @@ def _measure(*, repeat: int) -> dict[str, Any]:
             district_id=district.public_id,
         ).total
 
-    def board() -> None:
-        # as the paginated API does: the total, then the page
-        rows = list_cases(principal=principal)
-        result["board"] = (rows.count(), len(list(rows[:PAGE])))
+    counter = CappedCountPagination()
+
+    def board(*, open_only: bool) -> None:
+        # as the paginated API does: the (capped) count, then the page
+        rows = list_cases(principal=principal, open_only=open_only)
+        result["board"] = (counter._items_count(rows), len(list(rows[:PAGE])))
 
     kpi_ms = _timed(kpi, repeat)
-    board_ms = _timed(board, repeat)
+    board_all_ms = _timed(lambda: board(open_only=False), repeat)
+    board_ms = _timed(lambda: board(open_only=True), repeat)
     total = result["kpi"]
     return {
         "kpi_ms": kpi_ms,
         "board_ms": board_ms,
+        "board_all_ms": board_all_ms,
         "period": f"{start}..{end}",
         "received": total.received,
         "due": total.due,
@@ -206,7 +212,16 @@ def report(results: list[dict[str, Any]]) -> bool:
     for r in results:
         for name, key, target in (
             ("KPI table, 1 month × 1 district", "kpi_ms", KPI_TARGET_MS),
-            (f"case board, first {PAGE}", "board_ms", BOARD_TARGET_MS),
+            (
+                f"case board, first {PAGE} (open cases: the screen's default)",
+                "board_ms",
+                BOARD_TARGET_MS,
+            ),
+            (
+                f"case board, first {PAGE} (all cases, count capped)",
+                "board_all_ms",
+                BOARD_TARGET_MS,
+            ),
         ):
             median = statistics.median(r[key])
             ok = median <= target
@@ -228,7 +243,7 @@ def report(results: list[dict[str, Any]]) -> bool:
         print(
             f"   {r['label']}: period {r['period']}, 受理 {r['received']}, 应结案 {r['due']}, "
             f"结案率 {r['closure_rate']}%, 按期结案率 {r['on_time_rate']}%; "
-            f"board page {r['board_rows'][1]} of {r['board_rows'][0]:,} rows"
+            f"open board page {r['board_rows'][1]} of {r['board_rows'][0]:,} counted"
         )
     return passed
 

@@ -261,3 +261,19 @@ def test_a_parking_case_moves_only_with_its_parking_report(
     case = Case.objects.get(public_id=cid)
     assert (case.status, case.version) == before
     assert not CaseApproval.objects.filter(case=case).exists()
+
+
+def test_the_board_counts_up_to_the_cap(
+    city: City, officer_a: Officer, commander: Officer, api_client, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from smartduty.kernel import pagination  # noqa: PLC0415
+
+    client = api_client(officer_a)
+    for n in range(3):
+        client.post("/api/v1/cases", {"category_code": "E0402", "description": f"第{n}处"})
+    board = api_client(commander)
+    assert board.get("/api/v1/cases").json()["count"] == 3
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
+    page = board.get("/api/v1/cases?limit=1").json()
+    assert page["count"] == 2  # stopped counting: the screen shows "2+"
+    assert len(page["items"]) == 1

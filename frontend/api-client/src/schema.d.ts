@@ -139,7 +139,8 @@ export interface paths {
         };
         /**
          * List Cases
-         * @description The case board: running clocks first (nearest due time first), then newest.
+         * @description The case board: running clocks first (nearest due time first), then newest; `count`
+         *     is exact up to 10,000 and 10,000 beyond (`kernel.pagination.CappedCountPagination`).
          *     `district_id` keeps that district and the ones under it (404 outside my subtree);
          *     `overdue` the open cases whose step is past its due time.
          */

@@ -33,7 +33,7 @@ from smartduty.cases.states import Action
 from smartduty.evidence.services import store_photo
 from smartduty.evidence.states import PhotoKind
 from smartduty.kernel.errors import NotFound, ValidationFailed
-from smartduty.kernel.pagination import BoundedLimitOffsetPagination
+from smartduty.kernel.pagination import BoundedLimitOffsetPagination, CappedCountPagination
 from smartduty.org.auth import officer_of, principal_of
 from smartduty.org.selectors import get_district, get_unit
 
@@ -127,9 +127,10 @@ def create_case(
 
 
 @router.get("/cases", response=list[CaseOut])
-@paginate(BoundedLimitOffsetPagination)
+@paginate(CappedCountPagination)
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> list[Case]:
-    """The case board: running clocks first (nearest due time first), then newest.
+    """The case board: running clocks first (nearest due time first), then newest; `count`
+    is exact up to 10,000 and 10,000 beyond (`kernel.pagination.CappedCountPagination`).
     `district_id` keeps that district and the ones under it (404 outside my subtree);
     `overdue` the open cases whose step is past its due time."""
     principal = principal_of(request)

@@ -280,6 +280,9 @@ class Case(models.Model):
         related_name="duplicates",
     )
     created_at = models.DateTimeField("上报时间", default=timezone.now, db_index=True)
+    # set once, by the 立案 transition (or a followed loop's 立案); a voided case keeps it, so
+    # the KPIs tell a registered-then-voided case from one voided before 立案 without a join
+    registered_at = models.DateTimeField("立案时间", null=True, blank=True)
     closed_at = models.DateTimeField("结案时间", null=True, blank=True)
     # the clock of the step now running (`states.STEP_OF_STATUS`); empty when none runs
     step = models.CharField("当前时限环节", max_length=10, choices=Step.choices, blank=True)
@@ -319,6 +322,10 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["district", "created_at"]),
+            # the KPI period is "reported, due or closed in it": one index per date, with the
+            # district first, so the three ranges combine as one bitmap per district
+            models.Index(fields=["district", "handle_due_at"], name="case_district_due"),
+            models.Index(fields=["district", "closed_at"], name="case_district_closed"),
             models.Index(
                 fields=["clock_idle", "step_due_at", "-created_at", "-id"], name="case_board_order"
             ),

@@ -436,6 +436,21 @@ def act(
 # --- the one place that changes status ----------------------------------------------------
 
 
+def _marks(case: Case, action: Action, target: Status, now: datetime) -> dict[str, Any]:
+    """What an action records on the case besides its clocks: 回退 returns it to the command
+    centre, 返工 counts, 立案 and 结案 are stamped."""
+    marks: dict[str, Any] = {}
+    if action is Action.SEND_BACK:
+        marks["unit"] = None  # back to the command centre, to dispatch again
+    if action is Action.VERIFY_FAIL:
+        marks["rework_count"] = case.rework_count + 1
+    if action is Action.REGISTER and case.registered_at is None:
+        marks["registered_at"] = now
+    if target == Status.CLOSED:
+        marks["closed_at"] = now
+    return marks
+
+
 def _span(calendar: WorkCalendar, unit: LimitUnit, start: datetime, seconds: float) -> datetime:
     if unit is LimitUnit.CLOCK_HOURS:
         return start + timedelta(seconds=seconds)
@@ -531,12 +546,7 @@ def transition(
             fields.update(_start_clock(locked, STEP_OF_STATUS[target], now, calendar))
         else:
             fields.update(_CLEARED)
-        if action is Action.SEND_BACK:
-            fields["unit"] = None  # back to the command centre, to dispatch again
-        if action is Action.VERIFY_FAIL:
-            fields["rework_count"] = locked.rework_count + 1
-        if target == Status.CLOSED:
-            fields["closed_at"] = now
+        fields.update(_marks(locked, action, target, now))
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.status = target
@@ -955,6 +965,9 @@ def follow(
             locked.status = status
             locked.version += 1
             fields += ["status", "version"]
+        if source is Status.REPORTED and status in REGISTERED_ON_FOLLOW:
+            locked.registered_at = now
+            fields.append("registered_at")
         if status == Status.CLOSED and locked.closed_at is None:
             locked.closed_at = now
             fields.append("closed_at")

@@ -37,3 +37,18 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
 
     def __init__(self, max_limit: int = MAX_LIMIT, **kwargs: Any) -> None:
         super().__init__(max_limit=min(max_limit, MAX_LIMIT), **kwargs)
+
+
+COUNT_CAP: Final = 10_000
+"""Most rows a capped list counts: its `count` is exact up to this and this beyond it."""
+
+
+class CappedCountPagination(BoundedLimitOffsetPagination):
+    """For lists that hold a city's years (the case board): counting a million rows costs
+    more than reading the page, so `count` stops at `COUNT_CAP` (a screen shows "10000+")."""
+
+    def _items_count(self, queryset: Any) -> int:
+        if not hasattr(queryset, "order_by"):
+            return len(queryset)
+        counted: int = queryset.order_by()[:COUNT_CAP].count()
+        return counted

@@ -306,3 +306,32 @@ def test_the_reporter_s_form(city: City, officer_a: Officer) -> None:
     assert report(officer_a, city, idempotency_key="k-12345678") == first
     numbers = list(Case.objects.values_list("number", flat=True))
     assert len(numbers) == len(set(numbers)) == 2
+
+
+def test_registered_at_is_stamped_by_register_and_kept_by_a_void(
+    city: City, officer_a: Officer, leader_a: Officer, commander: Officer, dispatched: Case
+) -> None:
+    assert dispatched.registered_at == at(7, 10, 5)
+    with time_machine.travel(at(7, 11), tick=False):
+        asked = services.request_approval(
+            dispatched,
+            Action.VOID,
+            principal=principal_for_user(commander.user),
+            actor=commander.user,
+            reason="重复录入，作废",
+        )
+    decide(leader_a, asked, approve=True)
+    voided = Case.objects.get(pk=dispatched.pk)
+    assert voided.status == Status.VOIDED
+    assert voided.registered_at == at(7, 10, 5)  # a void keeps the 立案 time
+    rejected = do(commander, report(officer_a, city, description="另一处"), Action.REJECT)
+    assert rejected.registered_at is None
+
+
+def test_the_backfill_stamps_cases_registered_before_the_column(dispatched: Case) -> None:
+    from smartduty.cases.backfill import stamp_registered_at  # noqa: PLC0415
+    from smartduty.cases.models import CaseTransition  # noqa: PLC0415
+
+    Case.objects.filter(pk=dispatched.pk).update(registered_at=None)
+    assert stamp_registered_at(Case, CaseTransition) >= 1
+    assert Case.objects.get(pk=dispatched.pk).registered_at == at(7, 10, 5)

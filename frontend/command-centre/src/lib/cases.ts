@@ -143,3 +143,11 @@ export function mayDecide(a: ApprovalLike, v: Viewer): boolean {
   const mine = roleKeys(v.roles);
   return allowed.some((r) => mine.has(r));
 }
+
+/** The board's `count` is exact up to this and stops there (the API's `COUNT_CAP`). */
+export const COUNT_CAP = 10_000;
+
+/** The count as the board shows it: "10000+" once the API stopped counting. */
+export function countLabel(count: number): string {
+  return count >= COUNT_CAP ? `${COUNT_CAP}+` : String(count);
+}

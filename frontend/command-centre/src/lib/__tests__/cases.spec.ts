@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  countLabel,
   directActions,
   mayDecide,
   requestableApprovals,
@@ -80,5 +81,13 @@ describe("the board", () => {
     expect(stepTone(c, NOW)).toBe("warning");
     expect(stepTone(c, NOW + 2 * HOUR)).toBe("overdue");
     expect(stepTone({ ...c, step_started_at: undefined }, NOW)).toBe("normal");
+  });
+});
+
+describe("countLabel", () => {
+  it("shows the exact count below the cap and 10000+ at it", () => {
+    expect(countLabel(0)).toBe("0");
+    expect(countLabel(9999)).toBe("9999");
+    expect(countLabel(10000)).toBe("10000+");
   });
 });
