@@ -684,7 +684,7 @@ def handle_step_timer(*, case_id: int, overdue: bool, version: int | None = None
     twice for one clock."""
     with transaction.atomic():
         case = (
-            Case.objects.select_for_update()
+            Case.objects.select_for_update(of=("self",))  # unit is a nullable (outer) join
             .select_related("category", "district", "unit")
             .filter(pk=case_id)
             .first()
