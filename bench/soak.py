@@ -315,7 +315,8 @@ def _audit(*, keys: list[str]) -> dict[str, Any]:
         DeliveryAttempt,
     )
     from smartduty.parking.models import ParkingNotice, ParkingReport  # noqa: PLC0415
-    from smartduty.parking.services import MOVE_DEADLINE, SUBJECT  # noqa: PLC0415
+    from smartduty.parking.services import MOVE_DEADLINE  # noqa: PLC0415
+    from smartduty.parking.states import SUBJECT  # noqa: PLC0415
 
     reports = list(
         ParkingReport.objects.filter(idempotency_key__in=keys).values(

@@ -39,13 +39,13 @@ from smartduty.parking.selectors import find_open_report_for_plate, find_report_
 from smartduty.parking.states import (
     ALLOWED,
     CASE_STATUS,
+    SUBJECT,
     SYSTEM_ACTIONS,
     TERMINAL,
     Action,
     RecheckOutcome,
     Status,
 )
-from smartduty.parking.states import SUBJECT as SUBJECT  # noqa: PLC0414 - re-exported: stats, benches
 from smartduty.policy.selectors import get_effective_policy
 from smartduty.vehicles.plates import PlateInfo, normalize_plate, parse_plate
 from smartduty.vehicles.selectors import get_owner_lookup

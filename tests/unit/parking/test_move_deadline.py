@@ -16,7 +16,7 @@ from smartduty.notifications.models import Delivery
 from smartduty.org.models import Officer
 from smartduty.parking import services
 from smartduty.parking.models import ParkingReport, ParkingTransition
-from smartduty.parking.states import Action, Status
+from smartduty.parking.states import SUBJECT, Action, Status
 from tests.factories.parking import report_in
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_subject_already_resolved_is_a_no_op(officer_a: Officer) -> None:
     with transaction.atomic():  # a deadline that outlived its state (e.g. restored backup)
         timers.schedule(
             kind=services.MOVE_DEADLINE,
-            subject_type=services.SUBJECT,
+            subject_type=SUBJECT,
             subject_id=str(report.pk),
             due_at=timezone.now(),
         )

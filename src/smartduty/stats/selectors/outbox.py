@@ -19,7 +19,7 @@ from smartduty.kernel.scoping import Principal
 from smartduty.notifications.models import ConsoleMessage, Delivery
 from smartduty.notifications.ports import Channel
 from smartduty.parking.models import ParkingReport
-from smartduty.parking.services import SUBJECT
+from smartduty.parking.states import SUBJECT
 from smartduty.stats.selectors.counters import VIEW
 
 MAX_MESSAGES = 100
