@@ -45,9 +45,10 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 class Database:
     """A fresh, empty database for one benchmark run."""
 
-    label: str  # "SQLite" or "PostgreSQL"
+    label: str  # "SQLite" or "PostgreSQL" (or a variant's name, such as "SQLite stock")
     url: str
     note: str = ""
+    env: tuple[tuple[str, str], ...] = ()  # extra environment of every process of its run
 
     @property
     def is_sqlite(self) -> bool:
@@ -68,6 +69,7 @@ def base_env(database: Database, var_dir: Path, **extra: str) -> dict[str, str]:
             "PYTHONUNBUFFERED": "1",
         }
     )
+    env.update(database.env)
     env.update(extra)
     return env
 
@@ -234,9 +236,14 @@ def temp_dir(prefix: str, *, keep: bool = False) -> Iterator[Path]:
 
 
 @contextmanager
-def sqlite_database(directory: Path) -> Iterator[Database]:
-    """A fresh SQLite file (the product's settings: WAL, synchronous=NORMAL, IMMEDIATE)."""
-    yield Database("SQLite", f"sqlite:///{directory / 'bench.sqlite3'}", "fresh temp file")
+def sqlite_database(directory: Path, variant: Database | None = None) -> Iterator[Database]:
+    """A fresh SQLite file (the product's settings: WAL, synchronous=NORMAL, IMMEDIATE); a
+    `variant` gives the label, note and environment (its url is ignored)."""
+    url = f"sqlite:///{directory / 'bench.sqlite3'}"
+    if variant is None:
+        yield Database("SQLite", url, "fresh temp file")
+    else:
+        yield Database(variant.label, url, variant.note, variant.env)
 
 
 @contextmanager
@@ -396,14 +403,19 @@ def on_each_database(
     args: argparse.Namespace,
     prefix: str,
     run: Callable[[Database, Path], list[Any]],
+    sqlite_variants: Sequence[Database] = (),
 ) -> list[Any]:
-    """`run(database, workdir)` on a fresh SQLite file, then on PostgreSQL when available
-    (saying why not otherwise), in one temporary directory; the results of both, in order."""
+    """`run(database, workdir)` on a fresh SQLite file (one per `sqlite_variants`, in their
+    order, when given), then on PostgreSQL when available (saying why not otherwise), in one
+    temporary directory; the results of all, in order."""
     results: list[Any] = []
     with temp_dir(prefix, keep=args.keep) as workdir:
         if not args.skip_sqlite:
-            with sqlite_database(workdir) as database:
-                results += run(database, workdir / "sqlite")
+            for index, variant in enumerate(sqlite_variants or [None]):
+                directory = workdir / f"sqlite-{index}" if variant else workdir
+                directory.mkdir(exist_ok=True)
+                with sqlite_database(directory, variant) as database:
+                    results += run(database, directory / "sqlite")
         if args.skip_pg:
             print("\nPostgreSQL skipped: --skip-pg")
             return results

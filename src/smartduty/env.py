@@ -81,7 +81,8 @@ class WorkerEnv(BaseModel):
     (PDF and Excel per district, `stats`)."""
 
 
-OtpRole = Literal["sysadmin", "command", "squad_leader", "officer", "traffic_police"]
+OtpRole = Literal["sysadmin", "command", "squad_leader", "officer", "traffic_police", "supervisor"]
+"""Every `org.states.Role` value (the env cannot import apps; a test keeps them equal)."""
 
 
 class AccountsEnv(BaseModel):
@@ -181,6 +182,14 @@ class Env(BaseSettings):
     database_url: str = Field(
         default=f"sqlite:///{BASE_DIR / 'var' / 'smartduty.sqlite3'}",
         validation_alias=AliasChoices("DATABASE_URL", "SMARTDUTY_DATABASE_URL"),
+    )
+    sqlite_write_gate: bool = Field(
+        default=True,
+        description=(
+            "SQLite only: Django's backend plus the cross-process write gate "
+            "(`smartduty.kernel.sqlite`, ADR 0007); false runs Django's stock backend with the "
+            "same options (bench/report_flow.py measures both)."
+        ),
     )
     var_dir: Path = BASE_DIR / "var"
     public_base_url: str = "http://127.0.0.1:8000"

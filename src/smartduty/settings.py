@@ -98,11 +98,11 @@ TEMPLATES = [
 def _database(url: str) -> dict[str, Any]:
     db: dict[str, Any] = dict(dj_database_url.parse(url))
     if db["ENGINE"] == "django.db.backends.sqlite3":
-        db["ENGINE"] = "smartduty.kernel.sqlite"  # Django's backend plus a write gate
+        if ENV.sqlite_write_gate:
+            db["ENGINE"] = "smartduty.kernel.sqlite"  # Django's backend plus a write gate
+        # `timeout` is SQLite's busy timeout (seconds): how long a writer waits for the lock
         db["OPTIONS"] = {
-            "init_command": (
-                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=5000;"
-            ),
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }

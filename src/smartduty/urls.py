@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("healthz", healthz),
     path("open311/v2/", include("smartduty.open311.urls")),
+    path("open311/", include("smartduty.open311.discovery_urls")),
     path("o/<str:token>", parking_views.owner_page, name="parking-owner"),
     path("o/<str:token>/photo", parking_views.owner_photo, name="parking-owner-photo"),
     path("n/<str:token>", parking_views.verify_notice, name="parking-notice-verify"),

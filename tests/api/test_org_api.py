@@ -10,7 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from smartduty.org.models import Officer
-from tests.factories.org import City
+from smartduty.org.states import Role
+from tests.factories.org import City, make_officer
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +109,12 @@ def test_me_has_unit_and_district_ids(officer_a: Officer, api_client) -> None:  
 def test_me_has_the_agency_kind(officer_a: Officer, api_client) -> None:  # type: ignore[no-untyped-def]
     body = api_client(officer_a).get("/api/v1/me").json()
     assert body["agency_kind"] == officer_a.unit.agency.kind == "chengguan"
+
+
+def test_me_of_a_supervisor_lists_the_role_and_its_rights(city: City, api_client) -> None:  # type: ignore[no-untyped-def]
+    supervisor = make_officer(city.unit_a, role=Role.SUPERVISOR, username="supervisor_a")
+    body = api_client(supervisor).get("/api/v1/me").json()
+    assert body["roles"] == ["监督员"]
+    assert {"cases.report_case", "cases.verify_case"} <= set(body["permissions"])
+    assert "cases.handle_case" not in body["permissions"]
+    assert "cases.register_case" not in body["permissions"]

@@ -1,7 +1,9 @@
-"""The acceptance walk of the case screens (issue 12): 上报 in ≤ 3 taps on a phone, 立案 and
-派遣 on the command centre's board, 处置 by an officer of the routed unit, 核查 by the
-指挥中心, and the KPI tab counting the case as 结案 and 按期结案 for today. A screenshot of
-every step goes to `var/screenshots/walk-*.png`."""
+"""The acceptance walk of the case screens (issue 12): the 东区 监督员 reports 占道经营 in
+≤ 3 taps on a phone, the command centre sees it routed to the grid's unit and registers and
+dispatches it, a 队员 of that unit (not the reporter) handles it with an after-photo in the
+officer app, the reporting 监督员 verifies it there with a photo (the category is verified by
+a 监督员), and the KPI tab counts it as 结案 and 按期结案 for today. A screenshot of every step
+goes to `var/screenshots/walk-*.png`."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ pytestmark = [pytest.mark.slow]
 # inside the demo grid layer's 人民路街道 (东区): its 城管 unit is 东区中队 (seed_demo)
 HERE = {"latitude": 36.4567, "longitude": 115.9853, "accuracy": 10}
 UNIT = "东区中队"
+REPORTER = "dong_supervisor"  # 监督员 (reports, verifies); in 东区中队 like the demo's others
+HANDLER = "dong_officer"  # 队员 of 东区中队: handles what is dispatched to the unit
 WALL = {
     "viewport": {"width": 1920, "height": 1080},
     "locale": "zh-CN",
@@ -76,10 +80,10 @@ def test_case_walk(browser: Browser, e2e: Product, tmp_path: Path, screenshots: 
     api = e2e.api("zhihui")
     shot = lambda page, name: page.screenshot(path=screenshots / f"walk-{name}.png")  # noqa: E731
 
-    # 1. 上报: dong_officer, first use of the app on this phone, reports 占道经营 in ≤ 3 taps
+    # 1. 上报: the 监督员, first use of the app on this phone, reports 占道经营 in ≤ 3 taps
     phone = _phone(browser)
     page = phone.new_page()
-    _login_app(page, e2e, "dong_officer")
+    _login_app(page, e2e, REPORTER)
     tile = page.get_by_test_id("tile").first
     expect(tile).to_have_attribute("data-code", "E0401", timeout=15_000)  # right after 违停上报
     expect(tile).to_contain_text("占道经营")
@@ -100,6 +104,7 @@ def test_case_walk(browser: Browser, e2e: Product, tmp_path: Path, screenshots: 
     case = next(c for c in mine if c["place"] == "人民路夜市东口")
     cid, number = case["public_id"], case["number"]
     assert (case["status"], case["unit"], case["grid_code"][:9]) == ("reported", UNIT, "990101001")
+    assert case["channel"] == "officer"
     shot(page, "3-sent")
 
     # the same problem again: 附近已有人上报 with the number, place and distance; 查看 opens it
@@ -159,14 +164,14 @@ def test_case_walk(browser: Browser, e2e: Product, tmp_path: Path, screenshots: 
     shot(wall_map, "6b-map")
     wall_map.close()
 
-    # 3. 处置: an officer of that unit opens 我的案件, takes the after-photo, writes a note
+    # 3. 处置: a 队员 of that unit (not the reporter) opens 我的案件, takes the after-photo
     phone = _phone(browser)
     page = phone.new_page()
-    _login_app(page, e2e, "dong_officer")  # 东区中队: the routed unit
+    _login_app(page, e2e, HANDLER)  # 东区中队: the routed unit
     page.get_by_test_id("tasks-link").click()
-    # under 待处置（本单位）(the officer reported it too, so it is also under 我上报的)
-    card = page.locator(f"[data-testid=task-card][data-number='{number}']").first
-    expect(card).to_be_visible(timeout=15_000)
+    card = page.locator(f"[data-testid=task-card][data-number='{number}']")
+    expect(card).to_have_count(1, timeout=15_000)  # under 待处置（本单位）only: not his report
+    expect(card).to_have_attribute("data-kind", "handle")
     shot(page, "7-my-cases")
     card.click()
     with page.expect_file_chooser() as chooser:
@@ -179,20 +184,52 @@ def test_case_walk(browser: Browser, e2e: Product, tmp_path: Path, screenshots: 
     assert api.get(f"/cases/{cid}").json()["status"] == "handled"
     phone.close()
 
-    # 4. 核查: 占道经营 is verified by the 指挥中心 (the category's verified_by), with a photo
+    # 4. 核查: 占道经营 is verified by a 监督员 (the category's verified_by): the reporting
+    # 监督员 finds it under 待核查 in the officer app, checks on site with a photo, passes it
     category = next(c for c in api.get("/case-categories").json() if c["code"] == "E0401")
     assert category["verified_by"] == "supervisor"
+    phone = _phone(browser)
+    page = phone.new_page()
+    _login_app(page, e2e, REPORTER)
+    page.get_by_test_id("tasks-link").click()
+    expect(page.get_by_test_id("verify-section")).to_contain_text("待核查", timeout=15_000)
+    card = page.locator(f"[data-testid=task-card][data-kind=verify][data-number='{number}']")
+    expect(card).to_be_visible(timeout=15_000)
+    shot(page, "9-to-verify")
+    card.click()
+    view = page.get_by_test_id("task-view")
+    # what to check: the handler's note, the scene photo and the after-photo
+    expect(page.get_by_test_id("handling-note")).to_contain_text("摊主已劝离", timeout=15_000)
+    expect(view.locator("figure img")).to_have_count(2)
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="拍核查照片").click()
+    chooser.value.set_files(str(scene_photo(tmp_path / "check.jpg", "核查")))
+    expect(page.locator("img.preview")).to_be_visible()
+    shot(page, "10-verify")
+    page.get_by_test_id("verify-pass").click()
+    expect(view).to_have_attribute("data-status", "closed", timeout=15_000)
+    expect(view).to_contain_text("已结案")
+    expect(page.locator(".van-toast")).to_be_hidden(timeout=5_000)
+    shot(page, "11-verified")
+    closed = api.get(f"/cases/{cid}").json()
+    assert (closed["status"], closed["on_time"]) == ("closed", True)
+    assert closed["verify_photo_url"]
+    steps = api.get(f"/cases/{cid}/timeline").json()
+    actors = {s["action"]: s["actor_name"] for s in steps}
+    assert "孙监督员" in actors["report"]
+    assert "李队员" in actors["handle"]
+    assert "孙监督员" in actors["verify_pass"]
+    phone.close()
+
+    # the command centre sees it closed, with the 监督员's verification photo
     board.reload()
+    board.get_by_text("只看未结").click()  # closed cases too
     row = board.locator(f"[data-testid=case-row][data-number='{number}']")
     expect(row).to_be_visible(timeout=15_000)
     row.click()
-    expect(drawer.get_by_test_id("after-photo")).to_be_visible()
-    expect(drawer.get_by_test_id("handling-note")).to_contain_text("摊主已劝离")
-    _act(board, "verify_pass", scene_photo(tmp_path / "check.jpg", "核查"))
     expect(drawer.get_by_test_id("verify-photo")).to_be_visible(timeout=10_000)
-    closed = api.get(f"/cases/{cid}").json()
-    assert (closed["status"], closed["on_time"]) == ("closed", True)
-    shot(board, "9-verified")
+    expect(drawer.get_by_test_id("timeline")).to_contain_text("孙监督员")
+    shot(board, "12-closed")
 
     # 5. the KPI tab: the case counts as 结案 and 按期结案 today, for the routed unit
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
@@ -209,6 +246,6 @@ def test_case_walk(browser: Browser, e2e: Product, tmp_path: Path, screenshots: 
     expect(
         board.get_by_test_id("case-reports").or_(board.get_by_test_id("case-reports-none"))
     ).to_be_visible()
-    shot(board, "10-kpi")
+    shot(board, "13-kpi")
     wall.close()
     api.close()

@@ -57,6 +57,15 @@ def schedule(*, kind: str = "kernel.heartbeat", delay_s: float = 0.0) -> dict[st
     return {"id": timer.pk, "due_at": timer.due_at.isoformat()}
 
 
+def backlog(*, timers: int, messages: int, delay_s: float) -> dict[str, Any]:
+    """`timers` heartbeat timers and `messages` console SMS, all due after `delay_s`."""
+    for _ in range(timers):
+        schedule(delay_s=delay_s)
+    for _ in range(messages):
+        queue_sms(delay_s=delay_s)
+    return {"timers": timers, "messages": messages}
+
+
 def enqueue_task(*, label: str) -> dict[str, Any]:
     """Enqueue `tests.worker.jobs.record_audit` on the database task backend."""
     from tests.worker.jobs import record_audit  # noqa: PLC0415
@@ -95,6 +104,13 @@ def state() -> dict[str, Any]:
             [a.action, a.object_id] for a in AuditEntry.objects.order_by("id") if "." in a.action
         ],
     }
+
+
+def queue_metrics() -> dict[str, Any]:
+    """Every registered queue's figures (`kernel.health.queue_report`), by queue name."""
+    from smartduty.kernel import health  # noqa: PLC0415
+
+    return health.queue_report()
 
 
 PLATE = "鲁PA12345"
@@ -245,8 +261,10 @@ def encrypted_state() -> dict[str, Any]:
 OPS = {
     "queue_sms": queue_sms,
     "schedule": schedule,
+    "backlog": backlog,
     "enqueue_task": enqueue_task,
     "state": state,
+    "queue_metrics": queue_metrics,
     "parking_setup": parking_setup,
     "report_parking": report_parking,
     "parking_state": parking_state,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from django.utils import timezone
 from smartduty.kernel import pump, timers
 from smartduty.kernel.management.commands import run_worker
 from smartduty.kernel.models import AuditEntry, Timer, TimerStatus
+from smartduty.kernel.queue import Queue
 from smartduty.kernel.registry import PUMPS, PumpSpec
 from smartduty.notifications import outbox, services
 from smartduty.notifications.models import ConsoleMessage, Delivery
@@ -209,25 +210,25 @@ def test_the_loop_keeps_its_connection_between_drains(monkeypatch: pytest.Monkey
 def test_the_outbox_looks_before_it_takes_the_write_lock(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    locked: list[datetime] = []
-    real: Callable[[datetime, int], list[tuple[Delivery, bool]]] = services._lock_due
+    locked: list[tuple[str, datetime]] = []
+    real = Queue.lock_due
 
-    def spy(moment: datetime, limit: int) -> list[tuple[Delivery, bool]]:
-        locked.append(moment)
-        return real(moment, limit)
+    def spy(self: Queue[Any], moment: datetime, limit: int) -> list[tuple[Any, bool]]:
+        locked.append((self.name, moment))
+        return real(self, moment, limit)
 
-    monkeypatch.setattr(services, "_lock_due", spy)
+    monkeypatch.setattr(Queue, "lock_due", spy)
     assert services.claim_next_due() is None
     assert locked == []  # idle: one read, no transaction
     delivery = make_sms(provider="console")
     moment = timezone.now() + timedelta(seconds=1)
-    assert services.has_due(moment)
-    assert not services.has_due(delivery.next_attempt_at - timedelta(seconds=1))
+    assert services.OUTBOX.has_due(moment)
+    assert not services.OUTBOX.has_due(delivery.next_attempt_at - timedelta(seconds=1))
     claim = services.claim_next_due(moment)
     assert claim is not None
-    assert locked == [moment]
-    assert not services.has_due(moment)
-    assert services.has_due(moment + services.lease())  # an expired lease is due again
+    assert locked == [(outbox.OUTBOX_PUMP, moment)]
+    assert not services.OUTBOX.has_due(moment)
+    assert services.OUTBOX.has_due(moment + services.lease())  # an expired lease is due again
 
 
 def test_the_outbox_sends_a_batch_with_one_claim_and_one_record_transaction(

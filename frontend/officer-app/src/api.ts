@@ -79,6 +79,11 @@ export const api = {
     unwrap(client.GET("/api/v1/cases", { params: { query: { mine: true, open_only: true, limit: 100 } } })).then(
       (page) => page.items,
     ),
+  /** handled cases in my area (核查 by a 监督员, who holds `cases.verify_case`) */
+  areaToVerify: () =>
+    unwrap(client.GET("/api/v1/cases", { params: { query: { status: "handled", limit: 100 } } })).then(
+      (page) => page.items,
+    ),
   caseOne: (id: string) => unwrap(client.GET("/api/v1/cases/{public_id}", path(id))),
   caseTimeline: (id: string) => unwrap(client.GET("/api/v1/cases/{public_id}/timeline", path(id))),
   /** 已有人上报: open cases of the category within its duplicate radius of the point */

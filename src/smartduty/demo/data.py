@@ -23,11 +23,22 @@ class DemoOfficer:
     is_superuser: bool = False
 
 
+UNIT_NAMES: Final = {
+    "cg_dadui": "城管执法大队",
+    "cg_east": "东区中队",
+    "cg_west": "西区中队",
+    "jj_dadui": "交警东区大队",
+    "jj_west": "交警西区大队",
+}
+"""The demo's 城管 and 交警 units by key (`DemoOfficer.unit_key`)."""
+
 OFFICERS: Final = (
     DemoOfficer("admin", "系统管理员", "SF0001", "cg_dadui", Role.SYSADMIN, is_superuser=True),
     DemoOfficer("zhihui", "周指挥", "SF0002", "cg_dadui", Role.COMMAND),
     DemoOfficer("dong_leader", "陈中队长", "SF1001", "cg_east", Role.SQUAD_LEADER),
     DemoOfficer("dong_officer", "李队员", "SF1002", "cg_east", Role.OFFICER),
+    # 东区's grid supervisor: reports and verifies (核查) in the officer app, handles nothing
+    DemoOfficer("dong_supervisor", "孙监督员", "SF1003", "cg_east", Role.SUPERVISOR),
     DemoOfficer("xi_officer", "王队员", "SF2001", "cg_west", Role.OFFICER),
     DemoOfficer("jiaojing", "赵警官", "JJ3001", "jj_dadui", Role.TRAFFIC_POLICE),
 )

@@ -1,11 +1,15 @@
-"""Reading uploaded images safely: format sniffing, bomb guards, full decoding and EXIF facts.
+"""Reading uploaded images safely: the upload limits, format sniffing, full decoding and EXIF.
 
-Pure Pillow code without models or storage, so that services stay short and this stays
-testable on bytes alone. Errors leave as domain errors with Chinese messages.
+The one place of the upload limits: `read_limited` (bytes) and `_open_header` (pixels, from
+the header, before anything is decoded) raise the only "too large" errors a photo gets, for
+evidence and the plate reader alike (`evidence.services.check_upload` applies the configured
+numbers). Pure Pillow code without models or storage, so that services stay short and this
+stays testable on bytes alone. Errors leave as domain errors with Chinese messages.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import re
@@ -13,7 +17,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Final
+from typing import IO, Any, Final
 from zoneinfo import ZoneInfo
 
 from PIL import ExifTags, Image, UnidentifiedImageError
@@ -33,6 +37,7 @@ _HEIF_BRANDS: Final = frozenset({b"mif1", b"msf1"})
 _AVIF_BRANDS: Final = frozenset({b"avif", b"avis"})
 _DECODE_ERRORS: Final = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error)
 _BOMB_PIXELS = re.compile(r"\((\d+) pixels\)")
+_MB: Final = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,34 @@ def _sniff_heif(head: bytes) -> SniffedFormat | None:
     if brands & _HEIF_BRANDS:
         return SniffedFormat("HEIF", "image/heif", "heif")
     return None
+
+
+def _too_large(size: int | None, limit: int) -> PayloadTooLarge:
+    if size is None:
+        return PayloadTooLarge(f"照片大小超过上限 {limit / _MB:g} MB，请压缩后再上传")
+    return PayloadTooLarge(
+        f"照片大小 {size / _MB:.1f} MB 超过上限 {limit / _MB:g} MB，请压缩后再上传"
+    )
+
+
+def read_limited(data: bytes | IO[bytes], *, max_bytes: int) -> bytes:
+    """The upload's bytes; 413 above `max_bytes`, without reading the rest into memory.
+
+    A file whose declared size (an uploaded file's `size`) is too large is refused unread.
+    """
+    if isinstance(data, bytes):
+        if len(data) > max_bytes:
+            raise _too_large(len(data), max_bytes)
+        return data
+    declared = getattr(data, "size", None)
+    if isinstance(declared, int) and declared > max_bytes:
+        raise _too_large(declared, max_bytes)
+    with contextlib.suppress(AttributeError, OSError):
+        data.seek(0)
+    content = data.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise _too_large(declared if isinstance(declared, int) else None, max_bytes)
+    return content
 
 
 def _too_many_pixels(pixels: int | None, max_pixels: int) -> PayloadTooLarge:

@@ -1,9 +1,12 @@
 """Evidence use cases: store a photo, read verified originals and display copies, re-verify.
 
-Originals are kept byte for byte under their SHA-256 through `default_storage` (local disk or
-S3); the watermarked display copy is derived and stored next to them. Files are written
-before the rows (content-addressed, so a leftover is harmless) and removed again when the
-rows cannot be written.
+An upload goes one way: `check_upload` (the one place of the size, format and pixel limits,
+shared with the plate reader), one decode in `prepare_photo` (EXIF facts, the display copy,
+and on request the decoded picture for the plate reader), `write_photo_files`, then
+`save_prepared_photo` in the caller's transaction. Originals are kept byte for byte under
+their SHA-256 through `default_storage` (local disk or S3); the watermarked display copy is
+derived and stored next to them. Files are written before the rows (content-addressed, so a
+leftover is harmless) and removed again when the rows cannot be written.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import contextlib
 import hashlib
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Final
 
@@ -22,6 +25,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
+from PIL import Image
 
 from smartduty.evidence import imaging, selectors, watermark
 from smartduty.evidence.models import Blob, Photo
@@ -31,14 +35,12 @@ from smartduty.kernel.checks import check_fields
 from smartduty.kernel.errors import (
     IntegrityViolation,
     NotFound,
-    PayloadTooLarge,
     PermissionDenied,
     ValidationFailed,
 )
 from smartduty.kernel.scoping import Principal
 from smartduty.org.models import District, Officer
 
-_MB: Final = 1024 * 1024
 _SNIFF_BYTES: Final = 64
 _CHUNK: Final = 1024 * 1024
 
@@ -107,6 +109,22 @@ class PreparedPhoto:
     client_accuracy_m: float | None
     place: str
     filename: str
+    picture: Image.Image | None = field(default=None, repr=False, compare=False)
+    """With `keep_picture=True`: the one decoded image, upright, RGB and at most
+    `EVIDENCE_DISPLAY_MAX_SIDE` on its longer side, without the watermark, for another step
+    to look at (the plate reader) instead of decoding the file again. Its user closes it."""
+
+
+@dataclass(frozen=True)
+class PhotoFiles:
+    """A prepared photo's files in storage (`write_photo_files`), before any row points at them."""
+
+    blob: Blob | None
+    """The stored original of the same bytes, when there was one already."""
+    original_name: str
+    display_name: str
+    created: tuple[str, ...]
+    """The files this write made (not reused): removed again if the rows are not written."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +155,7 @@ def check_upload(data: bytes | IO[bytes]) -> CheckedUpload:
     first bytes (422 for anything but JPEG/PNG/WebP/HEIC) and reads width and height from the
     header alone (413 above `EVIDENCE_MAX_PIXELS`): nothing is decoded before this passes.
     """
-    content = _read_limited(data, settings.EVIDENCE_MAX_BYTES)
+    content = imaging.read_limited(data, max_bytes=settings.EVIDENCE_MAX_BYTES)
     if not content:
         raise ValidationFailed("照片文件为空")
     fmt = imaging.sniff_format(content[:_SNIFF_BYTES])
@@ -159,13 +177,16 @@ def prepare_photo(
     client_accuracy_m: float | None = None,
     place: str = "",
     kind: PhotoKind | str = PhotoKind.SCENE,
+    keep_picture: bool = False,
 ) -> PreparedPhoto:
     """Check and decode one evidence photo and render its watermarked copy; stores nothing.
 
-    Rejects with 403 without `evidence.add_photo`, 404 for a district outside the principal's
-    subtree, 413 above `EVIDENCE_MAX_BYTES` or `EVIDENCE_MAX_PIXELS`, and 422 for a format
-    other than JPEG/PNG/WebP/HEIC (sniffed from the bytes), an undecodable file or a bad
-    position.
+    In this order, each step only for a request that passed the ones before: 403 without
+    `evidence.add_photo`, 404 for a district outside the principal's subtree, 422 for a bad
+    position or place; then `check_upload` (413 above `EVIDENCE_MAX_BYTES` or
+    `EVIDENCE_MAX_PIXELS`, 422 for a format other than JPEG/PNG/WebP/HEIC); then the one
+    decode (422 for an undecodable file), whose image gives the EXIF facts, the display copy
+    and, with `keep_picture`, `PreparedPhoto.picture`.
     """
     check_may_add_photo(principal=principal, district=district)
     _check_position(client_lat, client_lon, client_accuracy_m)
@@ -189,8 +210,11 @@ def prepare_photo(
         # says (a wrong camera clock, a forged 2099 date) and is only kept as metadata; it
         # places the photo only when the phone sent no position
         lat, lon = (client_lat, client_lon) if client_lat is not None else (facts.lat, facts.lon)
-        display = watermark.render_display_copy(
-            opened.image,
+        picture = (
+            watermark.display_picture(opened.image, max_side=max_side) if keep_picture else None
+        )
+        display = watermark.render_display_copy(  # on a copy of `picture`, which stays clean
+            picture or opened.image,
             lines=watermark_lines(
                 received_at=received_at,
                 place=place,
@@ -219,15 +243,16 @@ def prepare_photo(
         client_accuracy_m=client_accuracy_m,
         place=place,
         filename=filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:255],
+        picture=picture,
     )
 
 
-def save_prepared_photo(prepared: PreparedPhoto) -> Photo:
-    """Write a prepared photo's files and rows; returns the new `Photo`.
+def write_photo_files(prepared: PreparedPhoto) -> PhotoFiles:
+    """Put a prepared photo's original and display copy into storage; writes no row.
 
-    Identical bytes share one `Blob`. Runs its own (nested) transaction; callers may wrap it
-    in theirs. Files are written before the rows; if the caller's transaction later rolls
-    back they stay as harmless, content-addressed leftovers.
+    Storage may be slow (a disk's fsync, S3 over the network): a caller with a transaction
+    calls this before opening it and hands the result to `save_prepared_photo`. Bytes that
+    are stored already (the same SHA-256) are not written again.
     """
     p = prepared
     created: list[str] = []
@@ -237,13 +262,37 @@ def save_prepared_photo(prepared: PreparedPhoto) -> Photo:
         if original_name is None:
             original_name = _put(original_name_for(p.sha256, p.fmt.extension), p.content, created)
         display_name = _put(display_name_for(p.display_sha256), p.display, created)
+    except BaseException:
+        _discard_unreferenced(created)
+        raise
+    return PhotoFiles(
+        blob=existing,
+        original_name=original_name,
+        display_name=display_name,
+        created=tuple(created),
+    )
+
+
+def save_prepared_photo(prepared: PreparedPhoto, files: PhotoFiles | None = None) -> Photo:
+    """Write a prepared photo's rows, and its files first unless `files` says where they are
+    (`write_photo_files`); returns the new `Photo`.
+
+    Identical bytes share one `Blob`. Runs its own (nested) transaction; callers may wrap it
+    in theirs. If the rows cannot be written, the files this photo created are removed; if
+    the caller's transaction later rolls back they stay as harmless, content-addressed
+    leftovers.
+    """
+    p = prepared
+    if files is None:
+        files = write_photo_files(prepared)
+    try:
         with transaction.atomic():
-            blob = existing or _create_blob(
+            blob = files.blob or _create_blob(
                 sha256=p.sha256,
                 size_bytes=len(p.content),
                 mime_type=p.fmt.mime_type,
                 size=p.size,
-                storage_name=original_name,
+                storage_name=files.original_name,
             )
             photo = Photo(
                 district=p.district,
@@ -259,16 +308,16 @@ def save_prepared_photo(prepared: PreparedPhoto) -> Photo:
                 client_accuracy_m=p.client_accuracy_m,
                 place=p.place,
                 original_filename=p.filename,
-                display_name=display_name,
+                display_name=files.display_name,
                 display_sha256=p.display_sha256,
             )
             _full_clean(photo)
             photo.save()
     except BaseException:
-        _discard_unreferenced(created)
+        _discard_unreferenced(files.created)
         raise
     # a concurrent upload of the same bytes may have won the race for the blob row
-    _discard_unreferenced(set(created) - {blob.storage_name, photo.display_name})
+    _discard_unreferenced(set(files.created) - {blob.storage_name, photo.display_name})
     return photo
 
 
@@ -399,31 +448,6 @@ def _check_position(lat: float | None, lon: float | None, accuracy_m: float | No
         raise ValidationFailed("经度须在 -180 到 180 之间")
     if accuracy_m is not None and not (math.isfinite(accuracy_m) and accuracy_m >= 0):
         raise ValidationFailed("定位精度（米）不能为负数")
-
-
-def _too_large(size: int | None, limit: int) -> PayloadTooLarge:
-    if size is None:
-        return PayloadTooLarge(f"照片大小超过上限 {limit / _MB:g} MB，请压缩后再上传")
-    return PayloadTooLarge(
-        f"照片大小 {size / _MB:.1f} MB 超过上限 {limit / _MB:g} MB，请压缩后再上传"
-    )
-
-
-def _read_limited(data: bytes | IO[bytes], limit: int) -> bytes:
-    """The upload's bytes, refusing more than `limit` without reading the rest into memory."""
-    if isinstance(data, bytes):
-        if len(data) > limit:
-            raise _too_large(len(data), limit)
-        return data
-    declared = getattr(data, "size", None)
-    if isinstance(declared, int) and declared > limit:
-        raise _too_large(declared, limit)
-    with contextlib.suppress(AttributeError, OSError):
-        data.seek(0)
-    content = data.read(limit + 1)
-    if len(content) > limit:
-        raise _too_large(declared if isinstance(declared, int) else None, limit)
-    return content
 
 
 def _full_clean(obj: Blob | Photo) -> None:

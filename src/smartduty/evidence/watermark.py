@@ -127,14 +127,24 @@ def _oriented(img: Image.Image) -> Image.Image:
     return img
 
 
+def display_picture(img: Image.Image, *, max_side: int) -> Image.Image:
+    """A new RGB image of a decoded one: downscaled to `max_side`, then turned upright.
+
+    What the display copy is drawn on, before its watermark; the plate reader looks at the
+    same picture (`evidence.services.prepare_photo(keep_picture=True)`). Downscaling comes
+    first, so a 50-megapixel upload is copied only at display size.
+    """
+    return to_rgb(_oriented(_downscaled(img, max_side)), copy=False)  # _downscaled copied
+
+
 def render_display_copy(
     img: Image.Image, *, lines: Sequence[str], max_side: int, font_path: str
 ) -> bytes:
     """JPEG bytes of the oriented, downscaled, watermarked copy of a decoded image.
 
-    Downscaling comes first, so a 50-megapixel upload is copied only at display size.
+    `img` is left as it is: given a `display_picture`, the watermark goes on a copy of it.
     """
-    rgb = to_rgb(_oriented(_downscaled(img, max_side)), copy=False)  # _downscaled copied
+    rgb = display_picture(img, max_side=max_side)
     draw_watermark(rgb, lines=lines, font_path=font_path)
     out = io.BytesIO()
     rgb.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)

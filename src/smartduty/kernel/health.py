@@ -9,6 +9,12 @@ warnings; the table is in `docs/operations/install.md`.
 
 Each check is cheap: a file stat and, for the font, one parse of its tables (cached per file
 and modification time, so repeated checks in one process cost nothing).
+
+The worker's queues (timers, outbox; `kernel.queue`) are checked only with the database
+(`manage.py check --database default`, and by `migrate`): `W030` when due work waits longer
+than `QUEUE_LATE_S` (is `run_worker` running?). Dead-lettered items are counted, not
+warned about: a permanently refused SMS stays `failed` for the record. `queue_report()`
+gives every figure as JSON for a status page or monitoring.
 """
 
 from __future__ import annotations
@@ -21,7 +27,13 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.db import DatabaseError
+
+from smartduty.kernel.queue import queue_metrics
+
+QUEUE_LATE_S = 60.0
+"""Due work waiting longer than this (seconds) makes `check_queues` warn (W030)."""
 
 FONT_HINT = (
     "运行 make run 会安装 fonts-wqy-microhei（或 apt-get install fonts-wqy-microhei），"
@@ -145,7 +157,48 @@ def check_storage(
     return problems
 
 
+def queue_report() -> dict[str, dict[str, int | float | None]]:
+    """Every registered queue's figures now, by queue name (JSON-ready): pending, due,
+    leased, expired (leases that ran out), failed (dead-lettered) and `oldest_due_s`."""
+    return {figures.queue: figures.as_dict() for figures in queue_metrics()}
+
+
+def check_queues(
+    app_configs: Sequence[AppConfig] | None = None,  # noqa: ARG001
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,  # noqa: ARG001
+) -> list[CheckMessage]:
+    """W030: due work waits longer than `QUEUE_LATE_S` (no worker running?).
+
+    A database check: it runs only when the command names a database (`check --database
+    default`, `migrate`), and says nothing while the tables do not exist yet.
+    """
+    if not databases:
+        return []
+    try:
+        figures = queue_metrics()
+    except DatabaseError:  # not migrated yet: `migrate` runs the checks first
+        return []
+    problems: list[CheckMessage] = []
+    for queue in figures:
+        if queue.oldest_due_s > QUEUE_LATE_S:
+            problems.append(
+                Warning(
+                    f"队列 {queue.queue} 有 {queue.due + (queue.expired or 0)} 项到期未处理，"
+                    f"最久已超时 {queue.oldest_due_s:.0f} 秒 / queue {queue.queue} has due "
+                    f"work waiting up to {queue.oldest_due_s:.0f} s",
+                    hint=(
+                        "确认后台 worker 正在运行（systemctl status smartduty-worker 或 "
+                        "manage.py run_worker）/ make sure run_worker is running"
+                    ),
+                    id="smartduty.W030",
+                )
+            )
+    return problems
+
+
 def register_checks() -> None:
     """Register the kernel's checks; called from `KernelConfig.ready()` (idempotent)."""
     register(check_font)
     register(check_storage)
+    register(check_queues, Tags.database)

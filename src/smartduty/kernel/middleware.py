@@ -160,7 +160,7 @@ class LoadSheddingMiddleware:
         self.get_response = get_response
         self.capacity = int(getattr(settings, "HEAVY_REQUESTS_PER_PROCESS", 3))
         self.retry_after = int(getattr(settings, "HEAVY_RETRY_AFTER_SECONDS", 2))
-        self.max_queue = float(getattr(settings, "MAX_QUEUE_SECONDS", 0))
+        self.max_queue = float(getattr(settings, "MAX_QUEUE_SECONDS", 3.0))
         self.slots = heavy_slots(self.capacity)
 
     def shed(self, request: HttpRequest) -> HttpResponse:

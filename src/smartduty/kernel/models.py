@@ -56,7 +56,9 @@ class Timer(models.Model):
 
     Written by services in the transaction of the decision that caused it (entering
     `awaiting_move` inserts `parking.move_deadline`), fired by the timer pump of
-    `run_worker` one per transaction (`kernel.timers.fire_next_due`). Handlers are idempotent.
+    `run_worker` in batches claimed through `kernel.queue` (`kernel.timers.fire_due`); a
+    handler runs in the claiming transaction, so its effects and the `done` mark commit
+    together. Handlers are idempotent.
     """
 
     kind = models.CharField("类型", max_length=80)

@@ -9,10 +9,11 @@ time without polling the database more often. An error in a tick is logged and t
 carries on after the interval (a database restart must not kill the worker).
 
 On SQLite, a pump that has had work for `BUSY_MAX_S` without a pause waits `YIELD_S` before
-going on: SQLite has one write lock for the whole database, and a writer waiting for it (a
-web request, another pump, db_worker) only polls every 100 ms once it has waited a while;
-without a gap it would starve and fail after its busy timeout. PostgreSQL locks rows, so
-its pumps never pause while they have work.
+going on: SQLite has one write lock for the whole database. With the write gate (ADR 0007)
+waiting writers queue on an `flock` and get the lock within milliseconds; with Django's stock
+backend (`SMARTDUTY_SQLITE_WRITE_GATE=false`) a waiting writer (a web request, another pump)
+only polls every 100 ms once it has waited a while and, without a gap, would starve and fail
+after its busy timeout. PostgreSQL locks rows, so its pumps never pause while they have work.
 
 The thread keeps its database connection between drains (reopening one per idle wait
 costs a PostgreSQL backend start each time); it drops and reopens it after an error and

@@ -1,7 +1,8 @@
 """Named registries that apps fill in their `AppConfig.ready()`.
 
 The kernel knows no app, so apps tell it what they have: timer kinds (`kernel.timers`),
-pumps (below) and, in `notifications`, senders. A `Registry` is a small name → value map that
+pumps (below), durable queues for the metrics (`kernel.queue.register_queue`) and, in
+`notifications`, senders. A `Registry` is a small name → value map that
 refuses to silently replace an entry: registering the same value again is a no-op (so a
 second `ready()` is harmless), registering a different value under a taken name is a
 configuration error.

@@ -7,17 +7,17 @@
   already left the state, else it calls the aggregate's `transition()`. It never sleeps and
   makes no network calls (request a notification or enqueue a task instead).
 - The timer pump of `run_worker` calls `fire_due()` until a call finds fewer than a full
-  batch due. A batch is up to `batch_size()` due timers, most overdue first, claimed with
-  `select_for_update(skip_locked=True)` in one transaction (PostgreSQL: several workers
-  share the table; SQLite: `transaction_mode=IMMEDIATE` serialises the claims); a
-  transaction stops taking timers after `batch_max_seconds()` and the next one goes on.
-  Each handler runs in its own savepoint; success marks the timer `done`, an error counts
-  an attempt and pushes `due_at` back by `backoff()`; after `MAX_ATTEMPTS` the timer is
-  `failed` and `kernel.events.timer_failed` is sent. The `done` marks are written by one
-  UPDATE at the end of the transaction that ran the handlers. A crash rolls the whole
-  transaction back: its timers stay pending and fire, once, after the restart. Between
-  drains the pump sleeps until the earliest pending `due_at` (`seconds_until_next_due`),
-  at most `TIMERS_PUMP_INTERVAL_S`.
+  batch due. Timers are the transactional queue `TIMERS` of `kernel.queue` (claiming,
+  retries, dead letters and metrics are shared with the outbox): a batch is up to
+  `batch_size()` (100) due timers, most overdue first, claimed in one transaction, which
+  stops taking timers after `batch_max_seconds()` (0.2 s); the next one goes on. Each
+  handler runs in its own savepoint; success marks the timer `done`, an error counts an
+  attempt and pushes `due_at` back by `backoff()` (10 s · 2^(attempts-1), at most 10 min);
+  after `MAX_ATTEMPTS` (8) the timer is `failed` and `kernel.events.timer_failed` is sent.
+  The `done` marks are written by one UPDATE at the end of the transaction that ran the
+  handlers. A crash rolls the whole transaction back: its timers stay pending and fire,
+  once, after the restart. Between drains the pump sleeps until the earliest pending
+  `due_at` (`seconds_until_next_due`), at most `TIMERS_PUMP_INTERVAL_S` (1 s).
 
 Lateness (`fired_at - due_at`) is logged: one line per fired timer for small batches, one
 summary line (count, p50, max) for batches of more than `LOG_EACH_MAX` timers. `fired_at`
@@ -35,13 +35,13 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from smartduty.kernel import audit
 from smartduty.kernel.events import timer_failed
 from smartduty.kernel.models import AuditEntry, Timer, TimerStatus
+from smartduty.kernel.queue import Queue, RetryPolicy, register_queue, setting_float
 from smartduty.kernel.registry import Registry, register_pump
 
 logger = logging.getLogger(__name__)
@@ -49,11 +49,12 @@ logger = logging.getLogger(__name__)
 TimerHandler = Callable[[Timer], None]
 """A timer kind's handler: takes the Timer, returns nothing, idempotent."""
 
-MAX_ATTEMPTS = 8
+RETRY = RetryPolicy(base_seconds=10, cap_seconds=600, max_attempts=8)
+"""A failing handler runs again after 10 s, 20 s, 40 s … at most 10 min; 8 failures: `failed`."""
+MAX_ATTEMPTS = RETRY.max_attempts
 """Failed runs before a timer is marked `failed`."""
-BACKOFF_BASE_SECONDS = 10
-BACKOFF_CAP_SECONDS = 600
-ERROR_MAX_CHARS = 2000
+backoff = RETRY.backoff
+"""Delay before the next run after `attempts` failures: 10 s · 2^(attempts-1), ≤ 10 min."""
 DEFAULT_INTERVAL_S = 1.0
 """Longest idle wait of the timer pump (`settings.TIMERS_PUMP_INTERVAL_S`)."""
 DEFAULT_BATCH_SIZE = 100
@@ -72,6 +73,23 @@ HEARTBEAT_KIND = "kernel.heartbeat"
 _KINDS: Registry[TimerHandler] = Registry("timer kind")
 
 
+def _describe(timer: Timer) -> str:
+    return f"kind={timer.kind} id={timer.pk}"
+
+
+TIMERS: Queue[Timer] = Queue(
+    name=TIMER_PUMP,
+    model=Timer,
+    describe=_describe,
+    due_field="due_at",
+    retry=RETRY,
+    batch_setting="TIMERS_BATCH_SIZE",
+    batch_default=DEFAULT_BATCH_SIZE,
+    dead_letter=timer_failed,
+)
+"""The timers as a transactional queue: handlers run inside the claiming transaction."""
+
+
 def register_timer_kind(kind: str, handler: TimerHandler) -> None:
     """Register the handler of a dotted timer kind (`parking.move_deadline`); from `ready()`."""
     _KINDS.register(kind, handler)
@@ -80,15 +98,6 @@ def register_timer_kind(kind: str, handler: TimerHandler) -> None:
 def timer_kinds() -> Registry[TimerHandler]:
     """The registry of timer kinds (tests use `.override()` to add a kind for a block)."""
     return _KINDS
-
-
-def backoff(attempts: int) -> timedelta:
-    """Delay before the next run after `attempts` failures: 10 s · 2^(attempts-1), ≤ 10 min.
-
-    1 → 10 s, 2 → 20 s, 3 → 40 s … 7 → 600 s (the cap).
-    """
-    exponent = max(attempts, 1) - 1
-    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2**exponent, BACKOFF_CAP_SECONDS))
 
 
 def schedule(
@@ -155,12 +164,12 @@ def cancel(*, kind: str, subject_type: str, subject_id: str) -> int:
 
 def batch_size() -> int:
     """Timers claimed per transaction (`settings.TIMERS_BATCH_SIZE`, default 100)."""
-    return max(1, int(getattr(settings, "TIMERS_BATCH_SIZE", DEFAULT_BATCH_SIZE)))
+    return TIMERS.batch_size()
 
 
 def batch_max_seconds() -> float:
     """How long one batch may keep taking timers (`settings.TIMERS_BATCH_MAX_SECONDS`)."""
-    return float(getattr(settings, "TIMERS_BATCH_MAX_SECONDS", DEFAULT_BATCH_MAX_SECONDS))
+    return setting_float("TIMERS_BATCH_MAX_SECONDS", DEFAULT_BATCH_MAX_SECONDS)
 
 
 def fire_next_due(now: datetime | None = None) -> Timer | None:
@@ -191,7 +200,8 @@ def fire_due(now: datetime | None = None, *, limit: int | None = None) -> list[T
 def _fire_batch(
     moment: datetime, limit: int, *, fixed_now: datetime | None
 ) -> tuple[list[Timer], bool]:
-    """One transaction: claim up to `limit` timers due at `moment` and run their handlers.
+    """One transaction (`TIMERS.claim`): claim up to `limit` timers due at `moment` and run
+    their handlers.
 
     Each handler runs in its own savepoint, so a failing handler's writes are undone and
     the others' are kept. Successful timers are marked `done` with one UPDATE at the end,
@@ -200,17 +210,10 @@ def _fire_batch(
     Returns the handled timers and whether the time budget left claimed timers unhandled
     (they stay pending, and are unlocked at commit).
     """
-    due = Timer.objects.filter(status=TimerStatus.PENDING, due_at__lte=moment)
-    if not due.exists():  # a plain read: no write lock (SQLite) when idle
-        return [], False
-    stop_at = time.monotonic() + batch_max_seconds()
     handled: list[Timer] = []
     fired: list[Timer] = []
-    with transaction.atomic():
-        # ordered by the partial index's key alone: a plain index scan that stops at `limit`
-        # whatever the planner's statistics say (with ("due_at", "id") PostgreSQL may sort
-        # every due row per claim while a fresh backlog is not yet analysed)
-        batch = list(due.select_for_update(skip_locked=True).order_by("due_at")[:limit])
+    with TIMERS.claim(moment, limit) as batch:
+        stop_at = time.monotonic() + batch_max_seconds()
         for timer in batch:
             if handled and time.monotonic() >= stop_at:
                 break
@@ -256,16 +259,7 @@ def seconds_until_next_due(now: datetime | None = None) -> float | None:
 
     The timer pump's `next_due`: it sleeps until then instead of a whole interval.
     """
-    moment = now or timezone.now()
-    due_at = (
-        Timer.objects.filter(status=TimerStatus.PENDING)
-        .order_by("due_at")
-        .values_list("due_at", flat=True)
-        .first()
-    )
-    if due_at is None:
-        return None
-    return (due_at - moment).total_seconds()
+    return TIMERS.next_due_in(now or timezone.now())
 
 
 def tick() -> int:
@@ -274,7 +268,8 @@ def tick() -> int:
 
 
 def _run_handler(timer: Timer, moment: datetime) -> bool:
-    """Run the timer's handler in a savepoint; True on success, else record the failure."""
+    """Run the timer's handler in a savepoint; True on success, else record the failure
+    (`TIMERS.fail`: retry with back-off, or give up and send `timer_failed`)."""
     handler = _KINDS.find(timer.kind)
     try:
         if handler is None:
@@ -282,40 +277,9 @@ def _run_handler(timer: Timer, moment: datetime) -> bool:
         with transaction.atomic():
             handler(timer)
     except Exception as exc:  # any handler error is recorded and retried
-        _record_failure(timer, exc, moment)
+        TIMERS.fail(timer, f"{type(exc).__name__}: {exc}", moment)
         return False
     return True
-
-
-def _record_failure(timer: Timer, exc: Exception, moment: datetime) -> None:
-    timer.attempts += 1
-    timer.last_error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX_CHARS]
-    if timer.attempts < MAX_ATTEMPTS:
-        timer.due_at = moment + backoff(timer.attempts)
-        timer.save(update_fields=["attempts", "last_error", "due_at"])
-        logger.warning(
-            "timer failed kind=%s id=%s attempt=%s retry_at=%s error=%s",
-            timer.kind,
-            timer.pk,
-            timer.attempts,
-            timer.due_at.isoformat(),
-            timer.last_error,
-        )
-        return
-    timer.status = TimerStatus.FAILED
-    timer.save(update_fields=["attempts", "last_error", "status"])
-    logger.error(
-        "timer gave up kind=%s id=%s attempts=%s error=%s",
-        timer.kind,
-        timer.pk,
-        timer.attempts,
-        timer.last_error,
-    )
-    try:
-        with transaction.atomic():
-            timer_failed.send(sender=Timer, timer=timer)
-    except Exception:
-        logger.exception("a timer_failed receiver raised; the timer stays failed")
 
 
 def _heartbeat(timer: Timer) -> None:
@@ -347,7 +311,7 @@ def schedule_heartbeat(*, delay: timedelta = timedelta(0)) -> Timer:
 
 
 def register_builtins() -> None:
-    """Register the kernel's own timer kind and the timer pump; idempotent.
+    """Register the kernel's own timer kind, the timer pump and the timer queue; idempotent.
 
     Called by `run_worker` (and meant for `KernelConfig.ready()`).
     """
@@ -355,7 +319,8 @@ def register_builtins() -> None:
     register_pump(
         TIMER_PUMP,
         tick,
-        interval_s=float(getattr(settings, "TIMERS_PUMP_INTERVAL_S", DEFAULT_INTERVAL_S)),
+        interval_s=setting_float("TIMERS_PUMP_INTERVAL_S", DEFAULT_INTERVAL_S),
         next_due=seconds_until_next_due,
         batch=batch_size(),
     )
+    register_queue(TIMERS)

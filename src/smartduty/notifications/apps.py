@@ -7,11 +7,12 @@ class NotificationsConfig(AppConfig):
     """Notifications app configuration.
 
     `ready()` registers the built-in templates, the console providers (every channel), the
-    registered SMS providers as the allowed values of a policy's `sms_provider`, and
-    the outbox pump that `run_worker` runs. The pump's idle wait is
-    `settings.NOTIFICATIONS_PUMP_INTERVAL_S` (default `outbox.DEFAULT_INTERVAL_S`, 0.1 s): a
-    message queued by a request goes out within about that long. An idle check is one
-    indexed read, so a short interval is cheap.
+    registered SMS providers as the allowed values of a policy's `sms_provider`, the outbox
+    pump that `run_worker` runs and the outbox queue (`services.OUTBOX`, for the kernel's
+    queue metrics). The pump's idle wait is `settings.NOTIFICATIONS_PUMP_INTERVAL_S`
+    (default `outbox.DEFAULT_INTERVAL_S`, 0.05 s): a message queued by a request goes out
+    within about that long. An idle check is two indexed reads, so a short interval is
+    cheap.
     """
 
     name = "smartduty.notifications"
@@ -23,12 +24,13 @@ class NotificationsConfig(AppConfig):
         """Wire templates, providers and the outbox pump."""
         from django.conf import settings  # noqa: PLC0415
 
-        from smartduty.kernel.registry import register_pump  # noqa: PLC0415 - wiring in ready()
+        from smartduty.kernel.queue import register_queue  # noqa: PLC0415 - wiring in ready()
+        from smartduty.kernel.registry import register_pump  # noqa: PLC0415
         from smartduty.kernel.rotation import (  # noqa: PLC0415
             EncryptedField,
             register_encrypted_field,
         )
-        from smartduty.notifications import outbox, templates  # noqa: PLC0415
+        from smartduty.notifications import outbox, services, templates  # noqa: PLC0415
         from smartduty.notifications.addresses import recipient_digest  # noqa: PLC0415
         from smartduty.notifications.models import Delivery  # noqa: PLC0415
         from smartduty.notifications.providers import console, register_provider  # noqa: PLC0415
@@ -48,6 +50,7 @@ class NotificationsConfig(AppConfig):
         register_choices("sms_provider", label="短信通道", values=sms_provider_names)
         interval = getattr(settings, "NOTIFICATIONS_PUMP_INTERVAL_S", outbox.DEFAULT_INTERVAL_S)
         register_pump(outbox.OUTBOX_PUMP, outbox.tick, interval_s=float(interval))
+        register_queue(services.OUTBOX)
 
 
 def sms_provider_names() -> list[str]:

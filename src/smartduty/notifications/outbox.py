@@ -1,10 +1,13 @@
 """The outbox pump: claim due deliveries, send them outside any transaction, record outcomes.
 
 Registered as pump `notifications.outbox` in `NotificationsConfig.ready()`; `run_worker`
-runs it in its own thread. Only `RetryableSendError` is retried; `PermanentSendError` fails
-the delivery. A sender that breaks the port contract (raises anything else) is logged and
-treated as retryable. If the worker dies between send and record, the lease expires and the
-delivery is sent again with the same idempotency key, which the provider deduplicates.
+runs it in its own thread, looking for due messages every `DEFAULT_INTERVAL_S` (0.05 s)
+when idle. Claiming, leases, back-off and giving up are the shared queue mechanism
+(`kernel.queue`, through `services.OUTBOX`). Only `RetryableSendError` is retried;
+`PermanentSendError` fails the delivery. A sender that breaks the port contract (raises
+anything else) is logged and treated as retryable. If the worker dies between send and
+record, the lease expires and the delivery is sent again with the same idempotency key,
+which the provider deduplicates.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from smartduty.notifications.providers import find_sender
 
 logger = logging.getLogger(__name__)
 
-OUTBOX_PUMP = "notifications.outbox"
+OUTBOX_PUMP = services.OUTBOX.name
+"""Name of the outbox pump in `run_worker`, and of its queue in the metrics."""
 DEFAULT_INTERVAL_S = 0.05
 """Idle wait of the outbox pump (`settings.NOTIFICATIONS_PUMP_INTERVAL_S`): how long a newly
 queued message may wait before the worker looks; each look is one indexed read."""
@@ -41,7 +45,7 @@ def send_next_due(now: datetime | None = None) -> bool:
 
 
 def send_due(now: datetime | None = None, *, limit: int | None = None) -> int:
-    """Send up to `limit` (default `services.batch_size()`) due deliveries; how many were
+    """Send up to `limit` (default `services.batch_size()`, 10) due deliveries; how many were
     claimed (0 when nothing was due).
 
     One transaction leases the batch, each message is sent outside any transaction, and one

@@ -13,6 +13,7 @@ key they already accepted returns the earlier receipt. They never log a plain ad
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -90,6 +91,19 @@ def stores_in_database(sender: Sender) -> bool:
     `stores_in_database = True`.
     """
     return bool(getattr(sender, "stores_in_database", False))
+
+
+SINGLE_SEGMENT_CHARS = 70
+MULTI_SEGMENT_CHARS = 67
+
+
+def sms_segments(text: str) -> int:
+    """Billed SMS segments of a text as gateways count them (signature included): ≤ 70
+    characters → 1, longer → one per 67 characters. Part of the SMS channel's contract: every
+    adapter and the templates' length rules count the same way."""
+    if len(text) <= SINGLE_SEGMENT_CHARS:
+        return 1
+    return math.ceil(len(text) / MULTI_SEGMENT_CHARS)
 
 
 def mask_address(channel: str, address: str) -> str:

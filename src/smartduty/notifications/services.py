@@ -4,7 +4,9 @@ Domain code calls `request()` inside its own transaction; the row commits (or no
 decision that needed the message, and nothing is sent inline. The outbox pump
 (`notifications.outbox`) then claims due deliveries with a lease (`claim_due`, or one with
 `claim_next_due`), sends them outside any transaction and records the outcomes
-(`record_sent` / `record_failure`).
+(`record_sent` / `record_failure`). Deliveries are the leased queue `OUTBOX` of
+`kernel.queue`, which they share with the timers: claiming, leases (60 s), back-off
+(5 s · 2^(tries-1), at most 5 min), giving up after `MAX_ATTEMPTS` (6) tries and the metrics.
 """
 
 from __future__ import annotations
@@ -14,12 +16,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from smartduty.kernel.crypto import encrypt_text
 from smartduty.kernel.errors import ValidationFailed
+from smartduty.kernel.queue import (
+    ERROR_MAX_CHARS,
+    Failure,
+    Lease,
+    Queue,
+    RetryPolicy,
+    log_on_commit,
+    send_safely,
+)
 from smartduty.notifications import templates
 from smartduty.notifications.addresses import normalise_address, recipient_digest
 from smartduty.notifications.events import delivery_failed, delivery_sent
@@ -34,25 +44,53 @@ DEFAULT_LEASE_SECONDS = 60
 """How long a claimed delivery is ours; a sender must time out well before (httpx timeouts).
 
 `settings.NOTIFICATIONS_LEASE_SECONDS` overrides it (the worker crash tests use 2 s)."""
-MAX_ATTEMPTS = 6
+RETRY = RetryPolicy(base_seconds=5, cap_seconds=300, max_attempts=6)
+"""A retryable failure is tried again after 5 s, 10 s, 20 s … at most 5 min; 6 tries in all."""
+MAX_ATTEMPTS = RETRY.max_attempts
 """Send attempts before a retryable failure becomes final."""
+backoff = RETRY.backoff
+"""Wait before the next try after `attempts` tries: 5 s · 2^(attempts-1), ≤ 5 min."""
 DEFAULT_BATCH_SIZE = 10
 """Deliveries the outbox pump leases per claim (`settings.NOTIFICATIONS_BATCH_SIZE`)."""
-BACKOFF_BASE_SECONDS = 5
-BACKOFF_CAP_SECONDS = 300
-ERROR_MAX_CHARS = 2000
+
+
+def _describe(delivery: Delivery) -> str:
+    return f"id={delivery.public_id}"
+
+
+def _close_expired_attempt(delivery: Delivery, moment: datetime) -> None:
+    """A reclaimed lease: the try its worker started ended with the worker."""
+    DeliveryAttempt.objects.filter(delivery=delivery, outcome=AttemptOutcome.IN_PROGRESS).update(
+        outcome=AttemptOutcome.LEASE_EXPIRED,
+        finished_at=moment,
+        error="租约过期：worker 在发送过程中中断",
+    )
+
+
+OUTBOX: Queue[Delivery] = Queue(
+    name="notifications.outbox",
+    model=Delivery,
+    describe=_describe,
+    due_field="next_attempt_at",
+    retry=RETRY,
+    batch_setting="NOTIFICATIONS_BATCH_SIZE",
+    batch_default=DEFAULT_BATCH_SIZE,
+    dead_letter=delivery_failed,
+    lease=Lease(
+        status=DeliveryStatus.SENDING,
+        field="lease_until",
+        setting="NOTIFICATIONS_LEASE_SECONDS",
+        default_seconds=DEFAULT_LEASE_SECONDS,
+        abandoned_error="多次发送中断，已放弃",
+    ),
+    on_reclaim=_close_expired_attempt,
+)
+"""The outbox as a leased queue: sends run outside any transaction, under a lease."""
 
 
 def lease() -> timedelta:
     """The lease a worker takes on a delivery it is about to send."""
-    seconds = getattr(settings, "NOTIFICATIONS_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
-    return timedelta(seconds=seconds)
-
-
-def backoff(attempts: int) -> timedelta:
-    """Wait before the next try after `attempts` tries: 5 s · 2^(attempts-1), ≤ 5 min."""
-    exponent = max(attempts, 1) - 1
-    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2**exponent, BACKOFF_CAP_SECONDS))
+    return OUTBOX.lease_duration()
 
 
 def request(
@@ -159,7 +197,7 @@ class Claim:
 
 def batch_size() -> int:
     """Deliveries leased per claim (`settings.NOTIFICATIONS_BATCH_SIZE`, default 10)."""
-    return max(1, int(getattr(settings, "NOTIFICATIONS_BATCH_SIZE", DEFAULT_BATCH_SIZE)))
+    return OUTBOX.batch_size()
 
 
 def claim_next_due(now: datetime | None = None) -> Claim | None:
@@ -181,74 +219,14 @@ def claim_due(now: datetime | None = None, *, limit: int | None = None) -> list[
     one per message; each delivery still gets its own lease and attempt row.
     """
     moment = now or timezone.now()
-    if not has_due(moment):  # a plain read: no write lock (SQLite) when idle
-        return []
-    wanted = limit or batch_size()
-    while True:
-        claims: list[Claim] = []
-        with transaction.atomic():
-            rows = _lock_due(moment, wanted)
-            if not rows:
-                return []
-            for delivery, reclaimed in rows:
-                if reclaimed:
-                    _expire_lease(delivery, moment)
-                if reclaimed and delivery.attempts >= MAX_ATTEMPTS:
-                    _finish(delivery, DeliveryStatus.FAILED, moment, error="多次发送中断，已放弃")
-                    continue
-                delivery.status = DeliveryStatus.SENDING
-                delivery.lease_until = moment + lease()
-                delivery.attempts += 1
-                delivery.save(update_fields=["status", "lease_until", "attempts"])
-                attempt = DeliveryAttempt.objects.create(delivery=delivery, started_at=moment)
-                claims.append(Claim(delivery=delivery, attempt_id=attempt.pk))
-        if claims:
-            return claims
-        # every row taken was given up: look again
-
-
-def has_due(moment: datetime) -> bool:
-    """Is any delivery due to be sent (or reclaimed) at `moment`? Two indexed reads."""
-    return (
-        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=moment).exists()
-        or Delivery.objects.filter(status=DeliveryStatus.SENDING, lease_until__lte=moment).exists()
-    )
-
-
-def _lock_due(moment: datetime, limit: int) -> list[tuple[Delivery, bool]]:
-    """Up to `limit` due deliveries, locked: expired leases first, then pending ones.
-
-    Each is paired with whether it is a reclaimed (expired) lease. Ordered by each partial
-    index's key alone: a plain index scan that stops at `limit`, whatever the planner's
-    statistics say about a fresh backlog.
-    """
-    rows = Delivery.objects.select_for_update(skip_locked=True)
-    expired = list(
-        rows.filter(status=DeliveryStatus.SENDING, lease_until__lte=moment).order_by("lease_until")[
-            :limit
+    with OUTBOX.claim(moment, limit or batch_size()) as leased:
+        return [
+            Claim(
+                delivery=delivery,
+                attempt_id=DeliveryAttempt.objects.create(delivery=delivery, started_at=moment).pk,
+            )
+            for delivery in leased
         ]
-    )
-    due: list[Delivery] = []
-    if len(expired) < limit:
-        due = list(
-            rows.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=moment).order_by(
-                "next_attempt_at"
-            )[: limit - len(expired)]
-        )
-    return [(delivery, True) for delivery in expired] + [(delivery, False) for delivery in due]
-
-
-def _expire_lease(delivery: Delivery, moment: datetime) -> None:
-    logger.warning(
-        "delivery lease expired id=%s attempts=%s: its worker stopped mid-send; reclaiming",
-        delivery.public_id,
-        delivery.attempts,
-    )
-    DeliveryAttempt.objects.filter(delivery=delivery, outcome=AttemptOutcome.IN_PROGRESS).update(
-        outcome=AttemptOutcome.LEASE_EXPIRED,
-        finished_at=moment,
-        error="租约过期：worker 在发送过程中中断",
-    )
 
 
 def record_sent(claim: Claim, receipt: Receipt, now: datetime | None = None) -> Delivery | None:
@@ -256,12 +234,19 @@ def record_sent(claim: Claim, receipt: Receipt, now: datetime | None = None) -> 
     moment = now or timezone.now()
     with transaction.atomic():
         _close_attempt(claim, AttemptOutcome.SENT, moment, message_id=receipt.provider_message_id)
-        delivery = _still_ours(claim)
+        delivery = OUTBOX.holds_lease(claim.delivery)
         if delivery is None:
             return None
+        delivery.status = DeliveryStatus.SENT
+        delivery.lease_until = None
+        delivery.sent_at = moment
+        delivery.last_error = ""
         delivery.provider_message_id = receipt.provider_message_id
-        _finish(delivery, DeliveryStatus.SENT, moment)
-    _log_on_commit(
+        delivery.save(
+            update_fields=["status", "lease_until", "sent_at", "last_error", "provider_message_id"]
+        )
+        send_safely(delivery_sent, sender=Delivery, delivery=delivery)
+    log_on_commit(  # the outbox records a batch in one transaction
         logging.INFO,
         "delivery sent id=%s channel=%s to=%s provider=%s attempts=%s duplicate=%s",
         delivery.public_id,
@@ -270,14 +255,9 @@ def record_sent(claim: Claim, receipt: Receipt, now: datetime | None = None) -> 
         delivery.provider,
         delivery.attempts,
         receipt.duplicate,
+        to=logger,
     )
     return delivery
-
-
-def _log_on_commit(level: int, msg: str, *args: object) -> None:
-    """Log once the caller's transaction committed (the outbox records a batch in one), so a
-    worker killed before the commit never claims in its log what the database does not say."""
-    transaction.on_commit(lambda: logger.log(level, msg, *args))
 
 
 def record_failure(
@@ -288,40 +268,14 @@ def record_failure(
     A retryable failure becomes final after `MAX_ATTEMPTS` tries. None if the lease was lost.
     """
     moment = now or timezone.now()
-    error = error[:ERROR_MAX_CHARS]
     with transaction.atomic():
-        delivery = _still_ours(claim)
-        will_retry = retryable and (delivery is None or delivery.attempts < MAX_ATTEMPTS)
-        outcome = AttemptOutcome.RETRY if will_retry else AttemptOutcome.FAILED
-        _close_attempt(claim, outcome, moment, error=error)
-        if delivery is None:
-            return None
-        if not will_retry:
-            _finish(delivery, DeliveryStatus.FAILED, moment, error=error)
-            return delivery
-        delivery.status = DeliveryStatus.PENDING
-        delivery.lease_until = None
-        delivery.last_error = error
-        delivery.next_attempt_at = moment + backoff(delivery.attempts)
-        delivery.save(update_fields=["status", "lease_until", "last_error", "next_attempt_at"])
-    _log_on_commit(
-        logging.WARNING,
-        "delivery retry id=%s attempts=%s next_attempt_at=%s error=%s",
-        delivery.public_id,
-        delivery.attempts,
-        delivery.next_attempt_at.isoformat(),
-        error,
-    )
+        delivery = OUTBOX.holds_lease(claim.delivery)
+        failure = Failure.RETRY if retryable else Failure.DEAD
+        if delivery is not None:
+            failure = OUTBOX.fail(delivery, error, moment, retryable=retryable)
+        outcome = AttemptOutcome.RETRY if failure is Failure.RETRY else AttemptOutcome.FAILED
+        _close_attempt(claim, outcome, moment, error=error[:ERROR_MAX_CHARS])
     return delivery
-
-
-def _still_ours(claim: Claim) -> Delivery | None:
-    """The locked delivery if our lease still holds (no other worker reclaimed it)."""
-    delivery = Delivery.objects.select_for_update().get(pk=claim.delivery.pk)
-    if delivery.status == DeliveryStatus.SENDING and delivery.attempts == claim.delivery.attempts:
-        return delivery
-    logger.warning("delivery lease lost id=%s; another worker took it over", delivery.public_id)
-    return None
 
 
 def _close_attempt(
@@ -335,27 +289,3 @@ def _close_attempt(
     DeliveryAttempt.objects.filter(pk=claim.attempt_id).update(
         outcome=outcome, finished_at=moment, error=error, provider_message_id=message_id
     )
-
-
-def _finish(
-    delivery: Delivery, status: DeliveryStatus, moment: datetime, *, error: str = ""
-) -> None:
-    """Save a terminal status and tell the other apps (inside the current transaction)."""
-    delivery.status = status
-    delivery.lease_until = None
-    if status == DeliveryStatus.SENT:
-        delivery.sent_at = moment
-        delivery.last_error = ""
-        signal = delivery_sent
-    else:
-        delivery.last_error = error
-        signal = delivery_failed
-        _log_on_commit(logging.ERROR, "delivery failed id=%s error=%s", delivery.public_id, error)
-    delivery.save(
-        update_fields=["status", "lease_until", "sent_at", "last_error", "provider_message_id"]
-    )
-    try:
-        with transaction.atomic():
-            signal.send(sender=Delivery, delivery=delivery)
-    except Exception:
-        logger.exception("a %s receiver raised; the delivery keeps its status", status)

@@ -8,7 +8,8 @@ not start or end with [ ], carries no special symbols, and is ≤ 500 characters
 Rules checked when rendering: every variable is given, nothing extra, each value is 1–35
 characters of plain text; an SMS needs a 2–12 character signature.
 Length: signature (with 【】) + text; ≤ 70 characters is one billed SMS segment, longer
-messages are billed per 67 characters (`sms_segments`).
+messages are billed per 67 characters (`ports.sms_segments`, the SMS channel's rule that
+adapters count with too; re-exported here with `SINGLE_SEGMENT_CHARS`).
 
 `SD_MOVE_001`, the move-car SMS, fits one segment with realistic values (plate 8 characters,
 time `09:30`, place ≤ 12 characters, window `10分钟`, link ≤ 22 characters such as
@@ -26,7 +27,6 @@ inbox's body is the text after `title：` (`notifications.schemas.AppNotificatio
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,11 +35,14 @@ from django.core.exceptions import ImproperlyConfigured
 
 from smartduty.kernel.errors import ValidationFailed
 from smartduty.kernel.registry import Registry
+from smartduty.notifications import ports
 from smartduty.notifications.ports import Channel
 
+# the SMS segment rule belongs to the port (adapters count with it); here for this module's callers
+SINGLE_SEGMENT_CHARS = ports.SINGLE_SEGMENT_CHARS
+sms_segments = ports.sms_segments
+
 VARIABLE = re.compile(r"\$\{([a-z][a-z0-9_]*)\}")
-SINGLE_SEGMENT_CHARS = 70
-MULTI_SEGMENT_CHARS = 67
 MAX_TEMPLATE_CHARS = 500
 VARIABLE_MIN_CHARS = 1
 VARIABLE_MAX_CHARS = 35
@@ -161,13 +164,6 @@ def _check_signature(template: Template, signature: str) -> None:
         )
     if "【" in signature or "】" in signature:
         raise ValidationFailed("短信签名不要带【】，系统会自动添加")
-
-
-def sms_segments(text: str) -> int:
-    """Billed SMS segments: ≤ 70 characters → 1, longer → one per 67 characters."""
-    if len(text) <= SINGLE_SEGMENT_CHARS:
-        return 1
-    return math.ceil(len(text) / MULTI_SEGMENT_CHARS)
 
 
 def format_window(seconds: int) -> str:

@@ -3,6 +3,10 @@
 A key is created here (name and district; the key itself is generated on the server and shown
 once, in the message after saving) or by `manage.py open311_key create`; only its SHA-256
 digest and prefix are stored, so it can be renamed or disabled but never shown again.
+
+Who: superusers, and the 指挥中心 (`org.roles`: view, add and change keys, view the
+reports) for the districts of its own subtree (the list and the district choices are scoped);
+nobody deletes a key through here (a key that sent reports is kept; disable it instead).
 """
 
 from __future__ import annotations
@@ -86,9 +90,11 @@ class ApiKeyAdmin(ScopedAuditedAdmin):
             messages.WARNING,
         )
 
-    @admin.action(description="停用所选密钥")
+    @admin.action(description="停用所选密钥", permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        count = queryset.filter(is_active=True).update(is_active=False)
+        count = services.disable_api_keys(
+            keys=queryset, actor=request.user, ip_address=client_ip(request) or None
+        )
         self.message_user(request, f"已停用 {count} 个密钥")
 
 
@@ -97,7 +103,15 @@ class PublicReportAdmin(ScopedAuditedAdmin):
     """Which partner sent which case; the reporter's phone only masked (blank once erased)."""
 
     list_display = ("case", "api_key", "phone_masked", "contact_erased_at", "created_at")
-    fields = ("case", "api_key", "media_url", "phone_masked", "contact_erased_at", "created_at")
+    fields = (
+        "case",
+        "api_key",
+        "token",
+        "media_url",
+        "phone_masked",
+        "contact_erased_at",
+        "created_at",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:  # noqa: ARG002

@@ -1,5 +1,5 @@
-"""GeoReport v2 documents: the spec's fields for services, service definitions and service
-requests, written as JSON or XML.
+"""GeoReport v2 documents: the spec's fields for services, service definitions, service
+requests, tokens and the service discovery document, written as JSON or XML.
 
 Every string that leaves here may have been typed by a hostile client or admin. JSON escapes
 it by construction; XML goes through `xml.etree.ElementTree`, which escapes `&`, `<`, `>` and
@@ -37,7 +37,14 @@ ITEM_TAG: Final = {
     "values": "value",
     "service_requests": "request",
     "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
 }
+SPECIFICATION: Final = "http://wiki.open311.org/GeoReport_v2"
+"""How the discovery document names the specification an endpoint implements."""
+CHANGESET: Final = "2026-12-08T00:00:00+08:00"
+"""When this interface last changed (tokens and discovery); the discovery document's
+`changeset`, sortable as the spec asks. Bump it with every change partners can see."""
 _NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _TYPES: Final = {
     "text": "string",
@@ -117,12 +124,39 @@ def service_definition(category: Category) -> dict[str, Value]:
     }
 
 
-def created(case: Case) -> dict[str, Value]:
-    """The answer to `POST requests`."""
+def created(report: PublicReport) -> dict[str, Value]:
+    """The answer to `POST requests`: the case number at once, and the token that
+    `tokens/{token}` resolves to it (for clients of the spec's asynchronous flow)."""
+    case: Case = report.case
     return {
         "service_request_id": case.number,
+        "token": report.token,
         "service_notice": service_notice(case.category),
         "account_id": None,
+    }
+
+
+def token(report: PublicReport) -> dict[str, Value]:
+    """One entry of `GET tokens/{token}`: the service request id a token stands for."""
+    return {"service_request_id": report.case.number, "token": report.token}
+
+
+def discovery(*, base_url: str, contact: str, key_service: str) -> dict[str, Value]:
+    """The service discovery document: one production GeoReport v2 endpoint at
+    `base_url` (`…/open311/v2`), in XML and JSON."""
+    return {
+        "changeset": CHANGESET,
+        "contact": contact,
+        "key_service": key_service,
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base_url,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
     }
 
 

@@ -37,10 +37,15 @@ class ApiKey(models.Model):
 
 class PublicReport(models.Model):
     """What a service request brought besides its case: the key that sent it, the media URL
-    it named, and the reporter's contact (first/last name, email, phone) as one encrypted
-    JSON object, with only a masked phone in the clear. The public API never shows the
-    contact; the back office shows the masked phone. Both are erased
-    `OPEN311_CONTACT_RETENTION_DAYS` after the case ends (`services.erase_contact`)."""
+    it named, its `token`, and the reporter's contact (first/last name, email, phone) as one
+    encrypted JSON object, with only a masked phone in the clear. The public API never shows
+    the contact; the back office shows the masked phone. Both are erased
+    `OPEN311_CONTACT_RETENTION_DAYS` after the case ends (`services.erase_contact`).
+
+    The token (GeoReport v2 "GET service_request_id from a token") is answered with every
+    POST beside the case number and resolves at `tokens/{token}` for as long as the report
+    exists; it is random (128 bits), so it says nothing that the guessable case number does
+    not. Reports made before tokens existed have none (nobody was given one)."""
 
     case = models.OneToOneField(
         "cases.Case", verbose_name="案件", on_delete=models.CASCADE, related_name="+"
@@ -49,6 +54,9 @@ class PublicReport(models.Model):
         ApiKey, verbose_name="来源密钥", on_delete=models.PROTECT, related_name="reports"
     )
     media_url = models.URLField("媒体链接", max_length=500, blank=True)
+    token = models.CharField(  # null, not "": unique, and absent on older reports
+        "受理凭证（token）", max_length=32, unique=True, null=True, blank=True, editable=False
+    )
     contact_encrypted = models.TextField("上报人联系方式（密文）", blank=True, editable=False)
     phone_masked = models.CharField("上报人电话", max_length=20, blank=True, editable=False)
     contact_erased_at = models.DateTimeField(

@@ -93,6 +93,19 @@ def get_request(*, number: str) -> PublicReport:
     return found
 
 
+def get_token(*, token: str) -> PublicReport:
+    """The request a POST answered with this token, with its case number (404 for an unknown
+    token; the message never repeats it)."""
+    found = (
+        PublicReport.objects.select_related("case")
+        .only("token", "case__number")
+        .filter(token=token)
+    ).first()
+    if found is None:
+        raise NotFound("未找到该受理凭证（token not found）")
+    return found
+
+
 def open311_status(status: str) -> tuple[str, str]:
     """(`open`|`closed`, extended status) of a case status (domain.md §3.1)."""
     return OPEN311_STATUS[Status(status)]

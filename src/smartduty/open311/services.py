@@ -2,8 +2,14 @@
 
 `submit_request` turns a GeoReport v2 POST into a case of the case core (channel PUBLIC,
 `cases.services.report_public_case`) in the district of the key that sent it: every check
-first, then the photo's slow work (`evidence.prepare_photo`, ADR 0007), then one
-transaction that stores the photo, the case and its `PublicReport`.
+first, then the photo's slow work (`evidence.prepare_photo`, and its files put in storage
+by `write_photo_files`; ADR 0007), then one transaction that writes the photo's rows, the
+case and its `PublicReport` with a fresh token.
+
+Tokens: the case is made at once, so the answer carries its number (`service_request_id`);
+it carries the report's `token` too, which `tokens/{token}` turns into that number. A
+partner built for the spec's asynchronous flow (keep the token, ask for the id later) works
+unchanged, and creation could move behind a queue without a change to partners or rows.
 
 The reporter's contact is kept only while it may be needed (PIPL): when the case ends
 (`cases.events.case_ended`, received in `receivers.py`) `schedule_contact_erasure` sets the
@@ -26,12 +32,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from smartduty.cases import services as cases_services
 from smartduty.cases.models import Case, Category
 from smartduty.cases.states import TERMINAL
-from smartduty.evidence.services import prepare_photo, save_prepared_photo
+from smartduty.evidence.services import prepare_photo, save_prepared_photo, write_photo_files
 from smartduty.evidence.states import PhotoKind
 from smartduty.kernel import audit, timers
 from smartduty.kernel.crypto import encrypt_text, mask_phone
@@ -186,9 +193,10 @@ def submit_request(
     contact: Contact | None = None,
     media: IO[bytes] | None = None,
     media_name: str = "media",
-) -> Case:
-    """POST requests: a case of `category` in the key's district, channel PUBLIC (400 for a
-    missing location or a bad field, 413 for a photo over the limits)."""
+) -> PublicReport:
+    """POST requests: a case of `category` in the key's district, channel PUBLIC, and its
+    `PublicReport` with a new token (400 for a missing location or a bad field, 413 for a
+    photo over the limits)."""
     if (lat is None) != (lon is None):
         raise ValidationFailed("lat 与 long 须同时提供（lat and long go together）")
     if lat is None and not address.strip():
@@ -228,8 +236,9 @@ def submit_request(
         if media is not None
         else None
     )
+    files = write_photo_files(prepared) if prepared is not None else None  # storage: no lock held
     with transaction.atomic():
-        photo = save_prepared_photo(prepared) if prepared is not None else None
+        photo = save_prepared_photo(prepared, files) if prepared is not None else None
         case = cases_services.report_public_case(
             source=source_name(key),
             category=category,
@@ -244,6 +253,7 @@ def submit_request(
         report = PublicReport(
             case=case,
             api_key=key,
+            token=new_token(),
             media_url=clean_url,
             contact_encrypted=(
                 encrypt_text(json.dumps(clean_contact, ensure_ascii=False)) if clean_contact else ""
@@ -254,12 +264,37 @@ def submit_request(
         report.save()
         if case.status in TERMINAL:  # a linked duplicate ends at once, before the report existed
             schedule_contact_erasure(case=case)
-    return case
+    return report
+
+
+def new_token() -> str:
+    """A service request's token: 32 hex digits (128 random bits)."""
+    return secrets.token_hex(16)
 
 
 def disable_api_key(*, prefix: str) -> int:
     """Disable the active keys with this prefix; returns how many."""
     return ApiKey.objects.filter(prefix=prefix, is_active=True).update(is_active=False)
+
+
+def disable_api_keys(
+    *, keys: QuerySet[ApiKey], actor: Actor = None, ip_address: str | None = None
+) -> int:
+    """Disable the active keys among `keys` (already scoped by the caller), one audit row
+    each (`open311.key_disabled`); returns how many."""
+    with transaction.atomic():
+        active = list(keys.filter(is_active=True).select_related("district"))
+        ApiKey.objects.filter(pk__in=[key.pk for key in active]).update(is_active=False)
+        for key in active:
+            audit.record(
+                actor=actor,
+                action="open311.key_disabled",
+                obj=key,
+                district_path=key.district.path,
+                changes={"prefix": key.prefix},
+                ip_address=ip_address,
+            )
+    return len(active)
 
 
 # --- retention of the reporter's contact (PIPL) -------------------------------------------

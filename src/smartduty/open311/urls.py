@@ -1,5 +1,5 @@
 """`/open311/v2/` (GeoReport v2). The service request id is the case number
-(`AJ-<district code>-<yyyymmdd>-<nnnn>`)."""
+(`AJ-<district code>-<yyyymmdd>-<nnnn>`); a token is 32 hex digits."""
 
 from __future__ import annotations
 
@@ -22,5 +22,11 @@ urlpatterns = [
         views.request_detail,
         name="open311-request",
     ),
+    re_path(
+        rf"^tokens/(?P<token_id>[A-Za-z0-9_-]{{1,64}}){_FMT}$",
+        views.token,
+        name="open311-token",
+    ),
+    re_path(rf"^discovery{_FMT}$", views.discovery, name="open311-discovery"),
     re_path(r"^(?P<path>.*)$", views.not_found),
 ]

@@ -1,6 +1,11 @@
 """The GeoReport v2 endpoints under `/open311/v2/` (plain Django views: the spec answers in
 `.json` or `.xml` with its own error list, which ninja's `{code, message}` is not).
 
+Besides the spec's five methods (services, service definition, POST / GET requests, one
+request) it answers `tokens/{token}` (the case number of a POST's token) and the service
+discovery document (`discovery.{fmt}`, here and at `/open311/discovery.{fmt}` through
+`discovery_urls`).
+
 Errors: a domain error becomes the spec's list of `{code, description}` in the asked format,
 with the HTTP status as its code (422 of the case core is answered 400: the spec knows only
 400, 403 and 404 for a request that cannot be served). Writes need `api_key`; reads need
@@ -18,7 +23,9 @@ from datetime import datetime, time, timedelta
 from functools import wraps
 from typing import Final, cast
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -27,6 +34,14 @@ from smartduty.kernel.errors import DomainError, ValidationFailed
 from smartduty.open311 import documents, selectors, services
 from smartduty.open311.documents import Format
 
+CONTACT: Final = (
+    "接口问题请联系本市数字城管指挥中心（for help with this API, contact the city's command "
+    "centre）"
+)
+KEY_SERVICE: Final = (
+    "接口密钥（api_key）由指挥中心在管理后台创建，请向指挥中心申请（API keys are issued by "
+    "the city's command centre: ask it for one）"
+)
 DEFAULT_SPAN: Final = timedelta(days=90)
 MAX_IDS: Final = 100
 _ATTRIBUTE: Final = "attribute["
@@ -176,7 +191,7 @@ def _create(request: HttpRequest, fmt: Format) -> HttpResponse:
         if name.startswith(_ATTRIBUTE) and name.endswith("]")
     }
     media = request.FILES.get("media")
-    case = services.submit_request(
+    report = services.submit_request(
         key=key,
         category=category,
         lat=_float(form, "lat"),
@@ -194,7 +209,7 @@ def _create(request: HttpRequest, fmt: Format) -> HttpResponse:
         media=media,
         media_name=(media.name or "media") if media is not None else "media",
     )
-    return _respond(fmt, "service_requests", [documents.created(case)])
+    return _respond(fmt, "service_requests", [documents.created(report)])
 
 
 @open311_view("GET")
@@ -203,6 +218,29 @@ def request_detail(request: HttpRequest, service_request_id: str, *, fmt: Format
     services.check_jurisdiction(_one(request.GET, "jurisdiction_id"))
     report = selectors.get_request(number=service_request_id)
     return _respond(fmt, "service_requests", [documents.service_request(report)])
+
+
+@open311_view("GET")
+def token(request: HttpRequest, token_id: str, *, fmt: Format) -> HttpResponse:
+    """`GET tokens/{token_id}.{fmt}`: the service request id of a POST's token, in a list as
+    the spec has it (404 for an unknown token)."""
+    services.check_jurisdiction(_one(request.GET, "jurisdiction_id"))
+    report = selectors.get_token(token=token_id)
+    return _respond(fmt, "service_requests", [documents.token(report)])
+
+
+@open311_view("GET")
+def discovery(request: HttpRequest, *, fmt: Format) -> HttpResponse:  # noqa: ARG001
+    """`GET discovery.{fmt}`: where the GeoReport v2 endpoint is, what it speaks, whom to
+    ask for help and for a key (`OPEN311_CONTACT`, `OPEN311_KEY_SERVICE` where set)."""
+    services_url = reverse("open311-services", kwargs={"fmt": "json"})
+    base_url = settings.PUBLIC_BASE_URL.rstrip("/") + services_url.rsplit("/", 1)[0]
+    document = documents.discovery(
+        base_url=base_url,
+        contact=str(getattr(settings, "OPEN311_CONTACT", "") or CONTACT),
+        key_service=str(getattr(settings, "OPEN311_KEY_SERVICE", "") or KEY_SERVICE),
+    )
+    return _respond(fmt, "discovery", document)
 
 
 @csrf_exempt

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import ModelForm
@@ -11,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from smartduty.kernel.admin_support import ScopedAuditedAdmin
+from smartduty.kernel.errors import ValidationFailed
 from smartduty.org import services
 from smartduty.org.models import Agency, ApiToken, District, Officer, Unit
 
@@ -24,10 +26,34 @@ class DistrictAdmin(ScopedAuditedAdmin):
     search_fields = ("name", "code")
     readonly_fields = ("path", "public_id")
 
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Any | None = None,
+        change: bool = False,  # noqa: FBT002 - ModelAdmin.get_form's signature
+        **kwargs: Any,
+    ) -> type[ModelForm[Any]]:
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class DistrictForm(form):  # type: ignore[misc,valid-type]  # the admin's generated form
+            def clean(self) -> Any:
+                cleaned = super().clean()
+                node = self.instance
+                for name in ("code", "level", "parent"):
+                    if name in cleaned:
+                        setattr(node, name, cleaned[name])
+                try:
+                    services.check_district(node)
+                except ValidationFailed as exc:
+                    raise forms.ValidationError(exc.message) from exc
+                return cleaned
+
+        return DistrictForm
+
     def save_model(
         self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
     ) -> None:
-        obj.path = services.district_path_for(code=obj.code, parent=obj.parent)
+        services.save_district(obj)  # its path and its subtree's; the base class audits
         super().save_model(request, obj, form, change)
 
 

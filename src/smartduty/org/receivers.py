@@ -11,7 +11,11 @@ from smartduty.org.middleware import SESSION_LOGIN_AT, SESSION_SEEN_AT
 
 
 def sync_role_groups(sender: Any, **kwargs: Any) -> None:  # noqa: ARG001 - signal signature
-    """After `migrate`, make sure every role group exists with its permissions."""
+    """After `migrate`, make sure every role group exists with its permissions.
+
+    Django sends `post_migrate` on every `migrate`, even one with nothing to apply, so a new
+    role (`states.Role`, `roles.ROLE_PERMISSIONS`) or a new grant needs no migration of its
+    own: roles are groups, not a column with choices."""
     if getattr(sender, "label", None) != "org":
         return
     services.sync_role_groups()

@@ -54,7 +54,8 @@ ROLE_PERMISSIONS: Final[dict[Role, tuple[str, ...]]] = {
         "cases.add_calendarday",
         "cases.change_calendarday",
         "cases.delete_calendarday",
-        # 立案, 派遣 and 核查 (the 指挥中心 is also the 监督中心 until a 监督员 role exists)
+        # 立案 and 派遣; 核查 too: the 监督员 verify in the field, and the centre's desk may
+        # verify a case itself (by video, or where no 监督员 patrols the grid)
         "cases.register_case",
         "cases.verify_case",
         # the 单元网格 layer and who answers for each grid (routing of new cases)
@@ -63,6 +64,12 @@ ROLE_PERMISSIONS: Final[dict[Role, tuple[str, ...]]] = {
         "grids.add_gridunit",
         "grids.change_gridunit",
         "grids.delete_gridunit",
+        # partners' Open311 keys (the 12345 hotline, a 随手拍 app) for its own districts: the
+        # back office generates a key and shows it once; renaming and disabling are changes
+        "open311.view_apikey",
+        "open311.add_apikey",
+        "open311.change_apikey",
+        "open311.view_publicreport",
     ),
     Role.SQUAD_LEADER: (
         *_VIEW_ALL,
@@ -73,10 +80,14 @@ ROLE_PERMISSIONS: Final[dict[Role, tuple[str, ...]]] = {
     ),
     Role.OFFICER: (*_VIEW_ALL, *_FIELD, "cases.handle_case"),
     Role.TRAFFIC_POLICE: (*_VIEW_ALL, *_FIELD, "vehicles.reveal_owner_phone", "cases.handle_case"),
+    # 监督员: patrols, reports (上报) and verifies (核查) in the field; never registers,
+    # dispatches or handles, so the one who checks the work is never the one who did it
+    Role.SUPERVISOR: (*_VIEW_ALL, *_FIELD, "cases.verify_case"),
 }
 
 STAFF_ROLES: Final = frozenset({Role.SYSADMIN, Role.COMMAND, Role.SQUAD_LEADER})
-"""Roles whose members may log in to the back office."""
+"""Roles whose members may log in to the back office (a 监督员 works in the officer app,
+like a 队员)."""
 
 OUR_APPS: Final = (
     "kernel",

@@ -39,10 +39,8 @@ _LEVEL_UNDER: dict[str, str | None] = {
 }
 
 
-def create_district(
-    *, code: str, name: str, level: DistrictLevel, parent: District | None = None
-) -> District:
-    """Add a node to the district tree, enforcing 市 → 区 → 街道."""
+def _check_level(level: str, parent: District | None) -> None:
+    """市 → 区 → 街道: a node's parent is one level up (a 市 has none)."""
     expected_parent_level = _LEVEL_UNDER[level]
     if expected_parent_level is None and parent is not None:
         raise ValidationFailed("市级辖区不能有上级")
@@ -52,6 +50,13 @@ def create_district(
         raise ValidationFailed(
             f"{DistrictLevel(level).label}的上级必须是{_label(expected_parent_level)}"
         )
+
+
+def create_district(
+    *, code: str, name: str, level: DistrictLevel, parent: District | None = None
+) -> District:
+    """Add a node to the district tree, enforcing 市 → 区 → 街道."""
+    _check_level(level, parent)
     district = District(code=code, name=name, level=level, parent=parent)
     district.path = district_path_for(code=code, parent=parent)
     district.full_clean()
@@ -62,6 +67,44 @@ def create_district(
 def district_path_for(*, code: str, parent: District | None) -> str:
     """Materialised path of a node: the parent's path plus this code."""
     return f"{parent.path if parent else '/'}{code}/"
+
+
+def check_district(district: District, *, lock: bool = False) -> str | None:
+    """Refuse (`ValidationFailed`) a parent of the wrong level or inside the node's own
+    subtree; returns the node's stored path (None for a new node). `lock` locks its row."""
+    _check_level(district.level, district.parent)
+    if district.pk is None:
+        return None
+    stored = District.objects.filter(pk=district.pk)
+    if lock:
+        stored = stored.select_for_update()
+    old_path = stored.values_list("path", flat=True).first()
+    new_path = district_path_for(code=district.code, parent=district.parent)
+    if old_path and old_path != new_path and new_path.startswith(old_path):
+        raise ValidationFailed("不能把辖区移到它自己或其下级辖区之下")
+    return old_path
+
+
+def save_district(district: District) -> District:
+    """Save a new or edited district (the back office) with its path, and re-path its subtree.
+
+    A changed code or parent changes the node's `path` and, in the same transaction, the
+    path of every district under it, so that the scope of the rows there follows the move.
+    A parent inside the node's own subtree is refused (the tree would loop), and so is a
+    parent of the wrong level. Audit rows keep the path they were written with.
+    """
+    with transaction.atomic():
+        old_path = check_district(district, lock=True)
+        new_path = district_path_for(code=district.code, parent=district.parent)
+        district.path = new_path
+        district.full_clean()
+        district.save()
+        if old_path and old_path != new_path:
+            below = District.objects.select_for_update().filter(path__startswith=old_path)
+            for child in below.exclude(pk=district.pk).order_by("path"):
+                child.path = new_path + child.path[len(old_path) :]
+                child.save(update_fields=["path"])
+    return district
 
 
 def _label(level: str) -> str:

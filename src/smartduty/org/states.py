@@ -30,10 +30,16 @@ class UnitLevel(models.TextChoices):
 
 
 class Role(models.TextChoices):
-    """Roles, implemented as Django groups named by their label."""
+    """Roles, implemented as Django groups named by their label (`roles.ROLE_PERMISSIONS`).
+
+    The 监督员 (grid supervisor of 数字城管, domain.md §1.2) patrols, reports problems and
+    verifies (核查) handled cases in the field; the 指挥中心 registers and dispatches them and
+    the units' 中队长 and 队员 handle them.
+    """
 
     COMMAND = "command", "指挥中心"
     SQUAD_LEADER = "squad_leader", "中队长"
     OFFICER = "officer", "队员"
     TRAFFIC_POLICE = "traffic_police", "交警"
+    SUPERVISOR = "supervisor", "监督员"
     SYSADMIN = "sysadmin", "系统管理员"

@@ -1,10 +1,13 @@
 """Photo work of the parking loop that runs before a transaction (ADR 0007): the capture time
-check, the plate reading of an upload, follow-up photos prepared at the report's place, and
-where two photos were taken. No database writes here; `services` stores what this prepares."""
+check, a report's photo taken in one pass (checked, decoded once, read and watermarked), the
+follow-up photos prepared at the report's place, and where two photos were taken. Files go to
+storage here; `services` writes the rows in its transaction."""
 
 from __future__ import annotations
 
+import contextlib
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO
 
@@ -12,10 +15,11 @@ from django.utils import timezone
 
 from smartduty.evidence import services as evidence
 from smartduty.evidence.models import Photo
+from smartduty.evidence.services import PhotoFiles, PreparedPhoto
 from smartduty.evidence.states import PhotoKind
-from smartduty.kernel.errors import DomainError, ValidationFailed
+from smartduty.kernel.errors import ValidationFailed
 from smartduty.kernel.scoping import Principal
-from smartduty.org.models import Officer
+from smartduty.org.models import District, Officer
 from smartduty.parking.models import ParkingReport
 from smartduty.recognition import services as recognition
 
@@ -36,22 +40,56 @@ def check_capture_time(captured_at: datetime | None) -> None:
         raise ValidationFailed("拍摄时间早于 24 小时，不能作为违停上报，请重新拍照")
 
 
-def recognize(photo: bytes | IO[bytes]) -> tuple[bytes, tuple[str, float] | None]:
-    """Read the plate before the report's transaction (no write lock held while computing).
+@dataclass(frozen=True)
+class ReadyPhoto:
+    """A photo whose slow work is done: prepared, its files in storage, its plate read (a
+    report's photo, when asked). `services` saves it in the transaction that uses it."""
 
-    Returns the photo's bytes and `(text, confidence)` or None. The evidence limits (size,
-    format, pixels from the header) are checked first, so a photo that could never be stored
-    is refused (413/422) before the recogniser decodes it; a recogniser that cannot run
-    (no models, busy) leaves the report without a reading.
+    prepared: PreparedPhoto
+    files: PhotoFiles
+    reading: tuple[str, float] | None = None
+    """`(text, confidence)` of the most likely plate, or None (not read, none found)."""
+
+
+def prepare_report_photo(
+    *,
+    principal: Principal,
+    officer: Officer,
+    district: District,
+    photo: bytes | IO[bytes],
+    filename: str,
+    place: str,
+    lat: float | None,
+    lon: float | None,
+    accuracy_m: float | None,
+    read_plate: bool,
+) -> ReadyPhoto:
+    """A new report's photo, in one pass: evidence checks the request and the upload limits,
+    decodes the photo once, makes its display copy and stores the files; with `read_plate`
+    the plate reader then looks at that same decoded picture. Call it before the report's
+    transaction (no write lock is held while decoding or reading).
+
+    A reader that cannot run (no models, busy) leaves the report without a reading.
     """
-    data = evidence.check_upload(photo).content
-    try:
-        best = recognition.read_plate(data=data).best
-    except DomainError:
-        return data, None
-    if best is None:
-        return data, None
-    return data, (best.text, best.confidence)
+    prepared = evidence.prepare_photo(
+        principal=principal,
+        officer=officer,
+        district=district,
+        data=photo,
+        filename=filename,
+        client_lat=lat,
+        client_lon=lon,
+        client_accuracy_m=accuracy_m,
+        place=place,
+        kind=PhotoKind.SCENE,
+        keep_picture=read_plate,
+    )
+    files = evidence.write_photo_files(prepared)
+    if prepared.picture is None:
+        return ReadyPhoto(prepared, files)
+    with contextlib.closing(prepared.picture) as picture:  # its pixels are not kept
+        best = recognition.suggest_plate(picture=picture)
+    return ReadyPhoto(prepared, files, (best.text, best.confidence) if best else None)
 
 
 def prepare_photo_at(  # noqa: PLR0917 - an upload's fields, in the order of the form
@@ -64,10 +102,10 @@ def prepare_photo_at(  # noqa: PLR0917 - an upload's fields, in the order of the
     lat: float | None,
     lon: float | None,
     accuracy_m: float | None,
-) -> evidence.PreparedPhoto:
-    """Check and watermark a follow-up photo of a report (re-check, posted notice) at its
-    district and place; call it before the transaction that saves it."""
-    return evidence.prepare_photo(
+) -> ReadyPhoto:
+    """Check, watermark and store the files of a follow-up photo of a report (re-check,
+    posted notice) at its district and place; call it before the transaction that saves it."""
+    prepared = evidence.prepare_photo(
         principal=principal,
         officer=officer,
         district=report.district,
@@ -79,6 +117,7 @@ def prepare_photo_at(  # noqa: PLR0917 - an upload's fields, in the order of the
         place=report.place,
         kind=kind,
     )
+    return ReadyPhoto(prepared, evidence.write_photo_files(prepared))
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -48,6 +48,7 @@ from smartduty.parking.states import (
 )
 from smartduty.policy.selectors import get_effective_policy
 from smartduty.vehicles.plates import PlateInfo, normalize_plate, parse_plate
+from smartduty.vehicles.ports import OwnerContact
 from smartduty.vehicles.selectors import get_owner_lookup
 
 MOVE_DEADLINE = "parking.move_deadline"
@@ -156,10 +157,14 @@ def report_illegal_parking(
     The same `idempotency_key` (an offline phone retrying) returns the first report unchanged.
     `captured_at` is when the phone took the photo (a report queued offline is sent later); it
     may not lie in the future nor more than `MAX_CAPTURE_AGE` in the past.
+
+    In this order, each step only for a request that passed the ones before: (1) the capture
+    time, the permissions and the district's scope, the replayed report and the plate typed;
+    (2-3) the photo in one pass (`photos.prepare_report_photo`: evidence's limits, one decode
+    shared by the plate reader and the display copy, the files); (4) the reads that may be
+    slow (the owner's contact, the grid); (5) one short write transaction (ADR 0007).
     """
     photos.check_capture_time(captured_at)
-    # permissions, scope and the replayed report first: recognition is the slow part and
-    # runs only for a request that will be stored
     if not principal.has_perm("parking.report_parking"):
         raise PermissionDenied("您没有上报违停的权限")
     evidence.check_may_add_photo(principal=principal, district=district)
@@ -169,33 +174,32 @@ def report_illegal_parking(
             if existing.reported_by_id != officer.pk:
                 raise ValidationFailed("幂等键已被其他人员使用")
             return ReportResult(existing, created=False)
-    if not plate and not plate_read and settings.PARKING_RECOGNIZE_ON_UPLOAD:
-        photo, reading = photos.recognize(photo)
-        if reading is not None:
-            plate_read, plate_confidence = reading
     info = parse_plate(plate) if plate else None
     read = normalize_plate(plate_read) if plate_read else ""
-    actor = _user_of(officer)
-    category = cases.followed_category(Workflow.PARKING)
-    # the image work happens before the transaction: on SQLite it holds the write lock
-    prepared = evidence.prepare_photo(
+    ready = photos.prepare_report_photo(
         principal=principal,
         officer=officer,
         district=district,
-        data=photo,
+        photo=photo,
         filename=filename,
-        client_lat=lat,
-        client_lon=lon,
-        client_accuracy_m=accuracy_m,
         place=place,
-        kind=PhotoKind.SCENE,
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy_m,
+        read_plate=not plate and not read and settings.PARKING_RECOGNIZE_ON_UPLOAD,
     )
-    lat = lat if lat is not None else prepared.facts.lat  # else the camera's point (EXIF)
-    lon = lon if lon is not None else prepared.facts.lon
+    if ready.reading is not None:  # the reader's text is a normalised plate
+        read, plate_confidence = ready.reading
+    contact = get_owner_lookup().lookup(info.text) if info is not None else None
+    actor = _user_of(officer)
+    category = cases.followed_category(Workflow.PARKING)
+    facts = ready.prepared.facts
+    lat = lat if lat is not None else facts.lat  # else the camera's point (EXIF)
+    lon = lon if lon is not None else facts.lon
     grid = cases.grid_for(district, lat, lon) if category is not None else None
     try:
         with transaction.atomic():
-            stored = evidence.save_prepared_photo(prepared)
+            stored = evidence.save_prepared_photo(ready.prepared, ready.files)
             report = ParkingReport(
                 district=district,
                 unit=officer.unit,
@@ -235,7 +239,7 @@ def report_illegal_parking(
                 reason="拍照上报",
             )
             if info is not None:
-                report = _start_owner_contact(report, info=info, actor=actor)
+                report = _start_owner_contact(report, info=info, contact=contact, actor=actor)
     except IntegrityError:
         # two tries of one offline report raced past the look-up above; the first one won
         existing = find_report_by_idempotency_key(key=idempotency_key) if idempotency_key else None
@@ -268,27 +272,41 @@ def confirm_plate(
     if not principal.covers(report.district.path):
         raise NotFound()
     info = parse_plate(plate)
+    _check_plate_step(report, expected_version)  # before the look-up; again under the lock
+    contact = get_owner_lookup().lookup(info.text)  # a port: no write lock held while it runs
     with transaction.atomic():
         locked = (
             ParkingReport.objects.select_for_update().select_related("district").get(pk=report.pk)
         )
-        if locked.status != Status.REPORTED:
-            raise fsm.InvalidTransition("车牌只能在上报后、通知车主前确认")
-        if expected_version is not None and locked.version != expected_version:
-            raise Conflict(f"记录已被他人修改（当前版本 {locked.version}），请刷新后重试")
+        _check_plate_step(locked, expected_version)
         new_place = (place or "").strip()[:60]
         if new_place:
             locked.place = new_place
-        return _start_owner_contact(locked, info=info, actor=actor, place_changed=bool(new_place))
+        return _start_owner_contact(
+            locked, info=info, contact=contact, actor=actor, place_changed=bool(new_place)
+        )
+
+
+def _check_plate_step(report: ParkingReport, expected_version: int | None) -> None:
+    if report.status != Status.REPORTED:
+        raise fsm.InvalidTransition("车牌只能在上报后、通知车主前确认")
+    if expected_version is not None and report.version != expected_version:
+        raise Conflict(f"记录已被他人修改（当前版本 {report.version}），请刷新后重试")
 
 
 def _start_owner_contact(
-    locked: ParkingReport, *, info: PlateInfo, actor: Actor, place_changed: bool = False
+    locked: ParkingReport,
+    *,
+    info: PlateInfo,
+    contact: OwnerContact | None,
+    actor: Actor,
+    place_changed: bool = False,
 ) -> ParkingReport:
     """Duplicate, owner unknown, or text the owner and set the deadline.
 
     `locked` is a `reported` report held with a row lock (or created) in the caller's
-    transaction, with its district loaded.
+    transaction, with its district loaded; `contact` is what the owner look-up answered for
+    `info`, asked before that transaction.
     """
     edited = bool(locked.plate_read) and locked.plate_read != info.text
     policy = get_effective_policy(district=locked.district)
@@ -309,7 +327,6 @@ def _start_owner_contact(
             changes={**base, "duplicate_of": original},
             held=True,
         )
-    contact = get_owner_lookup().lookup(info.text)
     if contact is None:
         return transition(
             locked,
@@ -443,11 +460,11 @@ def recheck(
     """
     if not principal.covers(report.district.path):
         raise NotFound()
-    prepared = photos.prepare_photo_at(
+    ready = photos.prepare_photo_at(
         report, principal, officer, photo, filename, PhotoKind.RECHECK, lat, lon, accuracy_m
     )
     with transaction.atomic():
-        stored = evidence.save_prepared_photo(prepared)
+        stored = evidence.save_prepared_photo(ready.prepared, ready.files)
         now = timezone.now()
         changes: dict[str, Any] = {
             "recheck_photo": stored,
@@ -543,11 +560,11 @@ def close_with_notice_photo(
     """The photo of the posted notice closes the case."""
     if not principal.covers(report.district.path):
         raise NotFound()
-    prepared = photos.prepare_photo_at(
+    ready = photos.prepare_photo_at(
         report, principal, officer, photo, filename, PhotoKind.NOTICE, lat, lon, accuracy_m
     )
     with transaction.atomic():
-        stored = evidence.save_prepared_photo(prepared)
+        stored = evidence.save_prepared_photo(ready.prepared, ready.files)
         return transition(
             report,
             Action.CLOSE,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest
 from ninja import File, Router, UploadedFile
 
-from smartduty.kernel.errors import PayloadTooLarge
 from smartduty.recognition import services
 from smartduty.recognition.ports import PlateCandidate, Recognition
 from smartduty.recognition.schemas import PlateCandidateOut, PlateReadingOut
@@ -55,8 +53,6 @@ def read_plate(request: HttpRequest, file: File[UploadedFile]) -> PlateReadingOu
     `plate` is the most likely target (large, central, sharp); `needs_review` asks the officer
     to confirm or type it. A photo without a plate gives `plate: null`, not an error.
     """
-    limit = int(settings.EVIDENCE_MAX_BYTES)
-    if file.size is not None and file.size > limit:
-        raise PayloadTooLarge(f"照片超过 {limit // (1024 * 1024)} MB，无法识别")
-    # size, format and pixel count are checked from the header before any decoding
-    return _reading(services.read_plate(data=file.read(limit + 1)))
+    # size (the declared one first), format and pixel count are checked, with the evidence
+    # upload's limits and messages, before any decoding
+    return _reading(services.read_plate(data=file))

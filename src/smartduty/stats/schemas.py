@@ -1,4 +1,10 @@
-"""API schemas of the stats app."""
+"""API schemas of the stats app.
+
+The output schemas of the read models are derived from the selectors' dataclasses
+(`kernel.schemas.OutputSchemas`): the fields are declared once, on the dataclass, and only the
+wording of the API (component names, descriptions) lives here. `DeliveryOut` and
+`CaseReportOut` read model rows and are declared as classes; `ConsoleFilter` is a query.
+"""
 
 from __future__ import annotations
 
@@ -6,141 +12,135 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from django.utils import timezone
 from ninja import Schema
 from pydantic import Field
 
+from smartduty.kernel.schemas import OutputSchemas
+from smartduty.stats.selectors import (
+    Capabilities,
+    CaseKpiRow,
+    CaseKpiTable,
+    ConsoleEntry,
+    Dashboard,
+    Heatmap,
+    MapPoint,
+    MyDay,
+    OpenCase,
+    ParkingCounters,
+    ParkingStats,
+    TrendPoint,
+)
 
-class CountersOut(Schema):
-    """Counters for one day × district × unit, or the total."""
+_out = OutputSchemas(__name__)
 
-    day: str | None
-    district_id: UUID | None
-    district: str
-    unit_id: UUID | None
-    unit: str
-    reports: int
-    moved: int
-    notices: int
-    open: int
-    compliance_rate: float | None
-    median_seconds_to_move: float | None
+CountersOut = _out.derive(
+    ParkingCounters,
+    name="CountersOut",
+    doc="Counters for one day × district × unit, or the total.",
+    exclude={"move_seconds"},
+    computed=("compliance_rate", "median_seconds_to_move"),
+    iso_dates={"day"},
+)
 
-    @staticmethod
-    def resolve_day(obj: Any) -> str | None:
-        return obj.day.isoformat() if obj.day else None
+StatsOut = _out.derive(
+    ParkingStats,
+    name="StatsOut",
+    doc="Counters for a period.",
+    iso_dates={"date_from", "date_to"},
+)
 
+TrendPointOut = _out.derive(
+    TrendPoint,
+    name="TrendPointOut",
+    doc="One hour of day (`08`) or one day (`2026-11-29`) of a trend.",
+)
 
-class StatsOut(Schema):
-    """Counters for a period."""
+HeatmapOut = _out.derive(
+    Heatmap,
+    name="HeatmapOut",
+    doc="Reports by hour of day × street; each cell is `[hour, street index, count]`.",
+)
 
-    date_from: str
-    date_to: str
-    rows: list[CountersOut]
-    total: CountersOut
+OpenCaseOut = _out.derive(
+    OpenCase,
+    name="OpenCaseOut",
+    doc="A case still being worked on, with its live countdown.",
+    computed=("seconds_left",),
+    descriptions={"seconds_left": "距挪车截止的秒数（已超时为 0；无时限为空）"},
+)
 
-    @staticmethod
-    def resolve_date_from(obj: Any) -> str:
-        return str(obj.date_from.isoformat())
+MapPointOut = _out.derive(MapPoint, name="MapPointOut", doc="A located report.")
 
-    @staticmethod
-    def resolve_date_to(obj: Any) -> str:
-        return str(obj.date_to.isoformat())
+CapabilitiesOut = _out.derive(
+    Capabilities,
+    name="CapabilitiesOut",
+    doc="Counters of capabilities still being built (null until they exist).",
+    descriptions={
+        "zombie_cars_cleared": "清理僵尸车（辆）",
+        "parking_spaces_painted": "施划停车位（个）",
+        "line_metres_painted": "施划停车线（米）",
+    },
+)
 
+DashboardOut = _out.derive(
+    Dashboard,
+    name="DashboardOut",
+    doc="The command centre's screen for a period, district and unit.",
+    iso_dates={"date_from", "date_to"},
+)
 
-class TrendPointOut(Schema):
-    """One hour of day (`08`) or one day (`2026-11-29`) of a trend."""
+MyDayOut = _out.derive(
+    MyDay,
+    name="MyDayOut",
+    doc="Today's counters for the officer's unit and for the officer's own reports.",
+    iso_dates={"date"},
+)
 
-    label: str
-    reports: int
-    moved: int
-    notices: int
+ConsoleMessageOut = _out.derive(
+    ConsoleEntry,
+    name="ConsoleMessageOut",
+    doc="An SMS received by the console gateway (demo), recipient masked.",
+)
 
+CaseKpiRowOut = _out.derive(
+    CaseKpiRow,
+    name="CaseKpiRowOut",
+    doc="""Counts and KPIs (percentages, two decimals; null when the denominator is 0) of one group,
+    or of the total (`key` null).""",
+    exclude={"handled", "handling_seconds"},
+    computed=(
+        "closure_rate",
+        "on_time_rate",
+        "rework_rate",
+        "extension_rate",
+        "void_rate",
+        "mean_handling_hours",
+    ),
+    descriptions={
+        "key": "单位/辖区 public_id、类别编码或网格编码；合计与未分组为空",
+        "received": "受理",
+        "registered": "立案",
+        "due": "应结案",
+        "closed": "结案",
+        "closed_on_time": "按期结案",
+        "reworked": "返工",
+        "extended": "延期",
+        "voided": "作废",
+        "closure_rate": "结案率（%）= 结案 / 应结案",
+        "on_time_rate": "按期结案率（%）= 按期结案 / 应结案",
+        "rework_rate": "返工率（%）= 返工 / 立案",
+        "extension_rate": "延期率（%）= 延期 / 立案",
+        "void_rate": "作废率（%）= 作废 / 立案",
+        "mean_handling_hours": "本期结案案件的平均处置用时（小时）",
+    },
+)
 
-class HeatmapOut(Schema):
-    """Reports by hour of day × street; each cell is `[hour, street index, count]`."""
-
-    streets: list[str]
-    cells: list[list[int]]
-    max: int
-
-
-class OpenCaseOut(Schema):
-    """A case still being worked on, with its live countdown."""
-
-    public_id: UUID
-    plate: str
-    place: str
-    status: str
-    status_label: str
-    officer: str
-    badge_number: str
-    unit: str
-    district: str
-    created_at: datetime
-    deadline_at: datetime | None
-    seconds_left: int | None = Field(description="距挪车截止的秒数（已超时为 0；无时限为空）")
-
-    @staticmethod
-    def resolve_seconds_left(obj: Any) -> int | None:
-        if obj.deadline_at is None or obj.status != "awaiting_move":
-            return None
-        return max(0, int((obj.deadline_at - timezone.now()).total_seconds()))
-
-
-class MapPointOut(Schema):
-    """A located report."""
-
-    public_id: UUID
-    lat: float
-    lon: float
-    status: str
-    status_label: str
-    plate: str
-    place: str
-    created_at: datetime
-
-
-class CapabilitiesOut(Schema):
-    """Counters of capabilities still being built (null until they exist)."""
-
-    zombie_cars_cleared: int | None = Field(description="清理僵尸车（辆）")
-    parking_spaces_painted: int | None = Field(description="施划停车位（个）")
-    line_metres_painted: int | None = Field(description="施划停车线（米）")
-
-
-class DashboardOut(Schema):
-    """The command centre's screen for a period, district and unit."""
-
-    date_from: str
-    date_to: str
-    generated_at: datetime
-    total: CountersOut
-    hourly: list[TrendPointOut]
-    daily: list[TrendPointOut]
-    heatmap: HeatmapOut
-    open_cases: list[OpenCaseOut]
-    open_total: int
-    points: list[MapPointOut]
-    capabilities: CapabilitiesOut
-
-    @staticmethod
-    def resolve_date_from(obj: Any) -> str:
-        return str(obj.date_from.isoformat())
-
-    @staticmethod
-    def resolve_date_to(obj: Any) -> str:
-        return str(obj.date_to.isoformat())
-
-
-class MyDayOut(Schema):
-    """Today's counters for the officer's unit and for the officer's own reports."""
-
-    date: str
-    unit: str
-    district: str
-    unit_total: CountersOut
-    mine: CountersOut
+CaseKpiTableOut = _out.derive(
+    CaseKpiTable,
+    name="CaseKpiTableOut",
+    doc="The 数字城管 KPI table of a period, grouped one way, with its total.",
+    iso_dates={"date_from", "date_to"},
+)
 
 
 class ConsoleFilter(Schema):
@@ -148,20 +148,6 @@ class ConsoleFilter(Schema):
 
     report_id: UUID | None = Field(default=None, description="只看该违停上报的短信")
     limit: int = Field(default=20, ge=1, le=100)
-
-
-class ConsoleMessageOut(Schema):
-    """An SMS received by the console gateway (demo), recipient masked."""
-
-    provider_message_id: str
-    channel: str
-    recipient_masked: str
-    text: str
-    segments: int
-    created_at: datetime
-    report_id: UUID
-    plate: str
-    delivery_status: str
 
 
 class DeliveryOut(Schema):
@@ -186,47 +172,6 @@ class DeliveryOut(Schema):
     @staticmethod
     def resolve_status_label(obj: Any) -> str:
         return str(obj.get_status_display())
-
-
-class CaseKpiRowOut(Schema):
-    """Counts and KPIs (percentages, two decimals; null when the denominator is 0) of one group,
-    or of the total (`key` null)."""
-
-    key: str | None = Field(description="单位/辖区 public_id、类别编码或网格编码；合计与未分组为空")
-    label: str
-    received: int = Field(description="受理")
-    registered: int = Field(description="立案")
-    due: int = Field(description="应结案")
-    closed: int = Field(description="结案")
-    closed_on_time: int = Field(description="按期结案")
-    reworked: int = Field(description="返工")
-    extended: int = Field(description="延期")
-    voided: int = Field(description="作废")
-    closure_rate: float | None = Field(description="结案率（%）= 结案 / 应结案")
-    on_time_rate: float | None = Field(description="按期结案率（%）= 按期结案 / 应结案")
-    rework_rate: float | None = Field(description="返工率（%）= 返工 / 立案")
-    extension_rate: float | None = Field(description="延期率（%）= 延期 / 立案")
-    void_rate: float | None = Field(description="作废率（%）= 作废 / 立案")
-    mean_handling_hours: float | None = Field(description="本期结案案件的平均处置用时（小时）")
-
-
-class CaseKpiTableOut(Schema):
-    """The 数字城管 KPI table of a period, grouped one way, with its total."""
-
-    date_from: str
-    date_to: str
-    group_by: str
-    scope_label: str
-    rows: list[CaseKpiRowOut]
-    total: CaseKpiRowOut
-
-    @staticmethod
-    def resolve_date_from(obj: Any) -> str:
-        return str(obj.date_from.isoformat())
-
-    @staticmethod
-    def resolve_date_to(obj: Any) -> str:
-        return str(obj.date_to.isoformat())
 
 
 class CaseReportOut(Schema):

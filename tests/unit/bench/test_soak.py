@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from bench.soak import Sizing, memory_growth, outcome_class, poisson_arrivals, summarize
+from bench._soak_sizing import Sizing, memory_growth, outcome_class, poisson_arrivals, summarize
 
 
 def test_the_peak_is_sized_from_the_seed_article() -> None:
@@ -71,3 +71,11 @@ def test_memory_growth_is_measured_after_the_warm_up() -> None:
     assert growth == {"start": 100, "warm": 210, "end": 250, "max": 250, "growth": 40}
     assert memory_growth(samples)["growth"] == 150
     assert all(math.isnan(v) for v in memory_growth([]).values())
+
+
+def test_the_entry_module_runs_the_child_operations_and_the_generator() -> None:
+    from bench import soak  # noqa: PLC0415 - imports the whole benchmark, only here
+
+    assert soak.MODULE == "bench.soak"  # `python -m bench.soak child|gen …` reach these
+    assert set(soak.CHILD_OPS) == {"prepare", "photos", "backlog", "audit"}
+    assert callable(soak.generate)

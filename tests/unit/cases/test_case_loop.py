@@ -247,6 +247,38 @@ def test_approval_rules(
         do(commander, case, Action.VOID)
 
 
+def test_a_supervisor_in_the_unit_verifies_but_files_no_approval_request(
+    city: City, dispatched: Case, officer_a: Officer
+) -> None:
+    supervisor = org_services.create_officer(
+        username="jiandu",
+        password="pass-1234",
+        name="孙监督员",
+        badge_number="SF7001",
+        unit=city.unit_a,
+        roles=[Role.SUPERVISOR],
+    )
+    as_supervisor = principal_for_user(supervisor.user)
+    with pytest.raises(PermissionDenied, match="处置单位"):
+        services.request_approval(
+            dispatched,
+            Action.VOID,
+            principal=as_supervisor,
+            actor=supervisor.user,
+            reason="测试申请作废",
+        )
+    assert not CaseApproval.objects.filter(case=dispatched).exists()
+    with pytest.raises(PermissionDenied):
+        do(supervisor, dispatched, Action.HANDLE, after_photo_id=make_photo(supervisor).pk)
+    with time_machine.travel(at(7, 11), tick=False):
+        handled = do(officer_a, dispatched, Action.HANDLE, after_photo_id=make_photo(officer_a).pk)
+    with time_machine.travel(at(7, 11, 30), tick=False):
+        closed = do(
+            supervisor, handled, Action.VERIFY_PASS, verify_photo_id=make_photo(supervisor).pk
+        )
+    assert closed.status == Status.CLOSED
+
+
 def test_who_may_act(
     city: City, dispatched: Case, officer_a: Officer, officer_b: Officer, commander: Officer
 ) -> None:

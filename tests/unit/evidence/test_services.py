@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -327,3 +328,67 @@ def test_garbage_exif_does_not_block_upload(officer_a: Officer) -> None:
     assert photo.device_taken_at is None
     assert photo.exif_lat is None
     assert Image.open(io.BytesIO(services.open_display(photo=photo))).size == (64, 48)
+
+
+def _prepare(officer: Officer, data: bytes, **kwargs: Any) -> services.PreparedPhoto:
+    return services.prepare_photo(
+        principal=org_services.principal_for_user(officer.user),
+        officer=officer,
+        district=officer.unit.district,
+        data=data,
+        filename="scene.jpg",
+        **kwargs,
+    )
+
+
+def test_the_kept_picture_is_the_upright_display_picture_without_the_watermark(
+    officer_a: Officer,
+) -> None:
+    """One decode serves the display copy and, on request, the plate reader: the same
+    display copy either way, and a clean picture beside it."""
+    data = image_bytes(size=(1600, 1200), exif=camera_exif(orientation=6), color=(30, 160, 60))
+    with time_machine.travel(datetime(2026, 11, 29, 10, 30, tzinfo=UTC), tick=False):
+        plain = _prepare(officer_a, data)
+        kept = _prepare(officer_a, data, keep_picture=True)
+    assert plain.picture is None
+    assert kept.picture is not None
+    assert kept.display == plain.display
+    assert kept.facts == plain.facts
+    with kept.picture as picture, Image.open(io.BytesIO(kept.display)) as display:
+        assert picture.mode == "RGB"
+        assert picture.size == display.size == (1200, 1600)  # turned upright, as displayed
+        bottom = picture.getpixel((600, 1598))  # under the display copy's dark bar
+    assert isinstance(bottom, tuple)
+    assert bottom[1] > 130
+
+
+def test_files_are_written_before_the_rows_and_not_again(officer_a: Officer, media: Path) -> None:
+    prepared = _prepare(officer_a, image_bytes())
+    files = services.write_photo_files(prepared)
+    assert sorted(files.created) == sorted((files.original_name, files.display_name))
+    assert len(stored_files(media)) == 2
+    assert not Photo.objects.exists()
+    photo = services.save_prepared_photo(prepared, files)
+    assert (photo.blob.storage_name, photo.display_name) == (
+        files.original_name,
+        files.display_name,
+    )
+    again = services.write_photo_files(prepared)  # the same bytes: stored already
+    assert again.created == ()
+    assert again.blob == photo.blob
+    assert len(stored_files(media)) == 2
+
+
+def test_files_of_rows_that_cannot_be_written_are_removed(
+    officer_a: Officer, media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepared = _prepare(officer_a, image_bytes())
+    files = services.write_photo_files(prepared)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise ValidationFailed("照片信息不符合要求")
+
+    monkeypatch.setattr(services, "_full_clean", refuse)
+    with pytest.raises(ValidationFailed):
+        services.save_prepared_photo(prepared, files)
+    assert stored_files(media) == []

@@ -1,4 +1,5 @@
-"""The write gate's wiring in one process: which statements take it, and for how long."""
+"""The SQLite backend in one process: which statements take the write gate, for how long, and
+the options both engines (gate and stock) get."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.db.utils import load_backend
 
+from smartduty import settings as product
 from smartduty.kernel.sqlite.base import DatabaseWrapper
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +69,29 @@ def test_a_transaction_takes_the_gate_once(gated: tuple[DatabaseWrapper, list[st
     assert (events, wrapper.gate_held) == (["take"], True)
     wrapper.commit()
     assert (events, wrapper.gate_held) == (["take", "give"], False)
+
+
+@pytest.mark.parametrize("engine", ["smartduty.kernel.sqlite", "django.db.backends.sqlite3"])
+def test_the_gate_setting_picks_the_engine_and_both_get_the_same_options(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, engine: str
+) -> None:
+    """`SMARTDUTY_SQLITE_WRITE_GATE` (bench/report_flow.py runs both): WAL, synchronous=NORMAL,
+    IMMEDIATE transactions and a 20 s busy timeout either way."""
+    gate = engine == "smartduty.kernel.sqlite"
+    monkeypatch.setattr(product, "ENV", product.ENV.model_copy(update={"sqlite_write_gate": gate}))
+    settings_dict = product._database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert settings_dict["ENGINE"] == engine
+
+    wrapper = load_backend(engine).DatabaseWrapper(
+        {**connection.settings_dict, **settings_dict}, alias="options_test"
+    )
+    try:
+        with wrapper.cursor() as cursor:
+            pragmas = [
+                cursor.execute(f"PRAGMA {name}").fetchone()[0]
+                for name in ("journal_mode", "synchronous", "busy_timeout")
+            ]
+        assert pragmas == ["wal", 1, 20_000]  # 1 = NORMAL
+        assert wrapper.transaction_mode == "IMMEDIATE"
+    finally:
+        wrapper.close()

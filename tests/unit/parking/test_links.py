@@ -1,14 +1,15 @@
-"""Signed notice-verification links: round trips, tampering, other salts and keys, no expiry."""
+"""Signed notice-verification links: round trips, tampering, other salts and keys, no expiry,
+and notices printed in the earlier hand-made format."""
 
 from __future__ import annotations
 
-import base64
 import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import segno
 import time_machine
 from django.core import signing
 from django.test import override_settings
@@ -27,31 +28,50 @@ REPORT = uuid.UUID("6f1c2a8e-94d3-4b7a-8c21-3e5f0a9b7d44")
 OTHER_REPORT = uuid.UUID("0d8b6e2f-1a3c-4e5d-9f70-112233445566")
 NUMBER = "DQ-20261129-0007"
 PLATE = "鲁PA1234"
+CLAIM = NoticeClaim(number=NUMBER, report_public_id=REPORT, plate=PLATE)
 NOW = datetime(2026, 11, 29, 10, 30, tzinfo=UTC)
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
+# Printed before the switch to django.core.signing (made by the earlier code under LEGACY_KEY):
+# such QR codes are on paper and must keep verifying.
+LEGACY_KEY = "legacy-notice-test-key-0123456789abcdef"
+LEGACY_TOKEN = "2bxwqjpTTS3qMIT5fCpt9RBBEUS0yMDI2MTEyOS0wMDA36bKBUEExMjM0asb-xyB8PNCCeWFw"
+LEGACY_TOKEN_LONG_PLATE = (  # 鲁PA12345: 55 bytes, so the last character has 4 unused bits
+    "2bxwqjpTTS3qMIT5fCpt9RBBEUS0yMDI2MTEyOS0wMDA36bKBUEExMjM0Ndd_V0ua7rmIQwe4Ew"
+)
+
 
 def _replace(token: str, index: int) -> str:
-    """`token` with the character at `index` changed to the next one in the alphabet."""
+    """`token` with the character at `index` changed to another of its alphabet."""
+    if token[index] not in ALPHABET:
+        return token[:index] + "A" + token[index + 1 :]
     new = ALPHABET[(ALPHABET.index(token[index]) + 1) % len(ALPHABET)]
     return token[:index] + new + token[index + 1 :]
 
 
-def _split(token: str, mac_size: int) -> tuple[str, bytes, bytes]:
-    raw = base64.urlsafe_b64decode(token[1:] + "=" * (-len(token[1:]) % 4))
-    return token[0], raw[:-mac_size], raw[-mac_size:]
+def _signed(claim: NoticeClaim, *, salt: str = links.NOTICE_SALT) -> str:
+    signer = signing.Signer(salt=salt, algorithm="sha256")
+    return signer.sign_object(claim, serializer=links._ClaimSerializer)
 
 
-def _join(key_id: str, payload: bytes, mac: bytes) -> str:
-    return key_id + base64.urlsafe_b64encode(payload + mac).rstrip(b"=").decode()
+# -- the token ------------------------------------------------------------------------------
 
 
-# -- sealing --------------------------------------------------------------------------------
+def test_notice_token_round_trip() -> None:
+    token = make_notice_token(NUMBER, REPORT, PLATE)
+
+    assert verify_notice_token(token) == CLAIM
+    assert re.fullmatch(r"[A-Za-z0-9_-]+:[A-Za-z0-9_-]{43}", token)  # Signer: value:HMAC-SHA256
+    assert notice_url(token) == f"http://127.0.0.1:8000/n/{token}"
 
 
-def _notice_payload(number: str, report: uuid.UUID, plate: str) -> bytes:
-    number_bytes = number.encode()
-    return report.bytes + bytes([len(number_bytes)]) + number_bytes + plate.encode()
+def test_notice_url_stays_a_small_qr_code() -> None:
+    """A compact payload keeps the printed QR code at version 7 (45 modules) for a short host;
+    a JSON payload would need version 9 (53 modules) in the same 20 mm square."""
+    token = make_notice_token(NUMBER, REPORT, PLATE)
+
+    assert len(token) <= 100
+    assert segno.make(f"https://sfs.cn/n/{token}", error="m", micro=False).version <= 7
 
 
 @override_settings(PUBLIC_BASE_URL="https://sfs.cn/")
@@ -72,14 +92,16 @@ def test_forged_link_is_a_link_error_and_a_bad_signature() -> None:
     "mangle",
     [
         pytest.param(lambda _t: "", id="empty"),
-        pytest.param(lambda t: t[0], id="key-id-only"),
+        pytest.param(lambda _t: ":", id="separator-only"),
+        pytest.param(lambda t: t.split(":")[0], id="payload-only"),
+        pytest.param(lambda t: ":" + t.split(":")[1], id="signature-only"),
         pytest.param(lambda t: t[:-1], id="cut-short"),
         pytest.param(lambda t: t + "A", id="extended"),
-        pytest.param(lambda t: t + "=", id="padding"),
-        pytest.param(lambda t: t[:5] + "+" + t[6:], id="plain-base64-char"),
+        pytest.param(lambda t: t.replace(":", "=:"), id="padding"),
+        pytest.param(lambda t: "." + t, id="compressed-flag"),
         pytest.param(lambda t: t[:5] + "鲁" + t[6:], id="non-ascii"),
         pytest.param(lambda t: t.swapcase(), id="swapcase"),
-        pytest.param(lambda t: t * 6, id="very-long"),
+        pytest.param(lambda t: t * 3, id="very-long"),
         pytest.param(lambda _t: str(REPORT), id="bare-uuid"),
     ],
 )
@@ -90,33 +112,58 @@ def test_malformed_notice_tokens_are_forged(mangle: Callable[[str], str]) -> Non
         verify_notice_token(mangle(token))
 
 
-def test_non_canonical_base64_spelling_is_forged() -> None:
-    """55 bytes leave 4 unused bits in the last character; setting them must not verify."""
-    token = make_notice_token(NUMBER, REPORT, "鲁PA12345")
-    _, payload, mac = _split(token, links.NOTICE_MAC_BYTES)
-    assert len(payload + mac) % 3 == 1
-    last = ALPHABET.index(token[-1])
-    assert last & 0b1111 == 0
+def test_every_altered_character_of_a_notice_token_is_forged() -> None:
+    token = make_notice_token(NUMBER, REPORT, PLATE)
+
+    for index in range(len(token)):
+        with pytest.raises(ForgedLink):
+            verify_notice_token(_replace(token, index))
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        pytest.param(NoticeClaim(NUMBER, REPORT, "鲁PB9999"), id="plate"),
+        pytest.param(NoticeClaim(NUMBER, REPORT, "鲁PA12345"), id="plate-longer"),
+        pytest.param(NoticeClaim("DQ-20261129-0008", REPORT, PLATE), id="number"),
+        pytest.param(NoticeClaim(NUMBER, OTHER_REPORT, PLATE), id="report"),
+    ],
+)
+def test_altered_notice_claim_is_forged(claim: NoticeClaim) -> None:
+    """Another claim with the genuine signature, as a forger would try it."""
+    signature = make_notice_token(NUMBER, REPORT, PLATE).split(":")[1]
+    payload = _signed(claim).split(":")[0]
 
     with pytest.raises(ForgedLink):
-        verify_notice_token(token[:-1] + ALPHABET[last | 1])
+        verify_notice_token(f"{payload}:{signature}")
 
 
-def test_token_sealed_with_another_salt_is_forged() -> None:
-    payload = _notice_payload(NUMBER, REPORT, PLATE)
-    genuine = links._seal(links.NOTICE_SALT, payload, links.NOTICE_MAC_BYTES)
-    token = links._seal("smartduty.zombie_cars.notice", payload, links.NOTICE_MAC_BYTES)
+@pytest.mark.parametrize(
+    ("number", "plate"),
+    [("", PLATE), (NUMBER, ""), ("N" * 65, PLATE), (NUMBER, "鲁" * 11)],
+)
+def test_notice_token_refuses_empty_or_oversized_fields(number: str, plate: str) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        make_notice_token(number, REPORT, plate)
 
-    assert verify_notice_token(genuine).plate == PLATE
+
+# -- salts and keys -------------------------------------------------------------------------
+
+
+def test_token_signed_with_another_salt_is_forged() -> None:
+    assert verify_notice_token(_signed(CLAIM)) == CLAIM
     with pytest.raises(ForgedLink):
-        verify_notice_token(token)
+        verify_notice_token(_signed(CLAIM, salt="smartduty.zombie_cars.notice"))
 
 
-def test_django_signing_token_is_forged() -> None:
-    token = signing.dumps([NUMBER, str(REPORT), PLATE], salt=links.NOTICE_SALT, compress=True)
+def test_other_django_signed_values_are_forged() -> None:
+    """`signing.dumps` with the notice salt (JSON, timestamped) and a plain `Signer` value."""
+    dumped = signing.dumps([NUMBER, str(REPORT), PLATE], salt=links.NOTICE_SALT)
+    plain = signing.Signer().sign(NUMBER)
 
-    with pytest.raises(ForgedLink):
-        verify_notice_token(token)
+    for token in (dumped, plain):
+        with pytest.raises(ForgedLink):
+            verify_notice_token(token)
 
 
 def test_token_signed_with_another_secret_is_forged() -> None:
@@ -133,66 +180,57 @@ def test_rotated_key_is_accepted_from_fallbacks_only() -> None:
         token = make_notice_token(NUMBER, REPORT, PLATE)
 
     with override_settings(SECRET_KEY=new, SECRET_KEY_FALLBACKS=[old]):
-        assert verify_notice_token(token) == NoticeClaim(
-            number=NUMBER, report_public_id=REPORT, plate=PLATE
-        )
-        assert make_notice_token(NUMBER, REPORT, PLATE)[0] == links._key_id(new)
+        assert verify_notice_token(token) == CLAIM
+        assert make_notice_token(NUMBER, REPORT, PLATE) != token  # new tokens: the new key
     with override_settings(SECRET_KEY=new, SECRET_KEY_FALLBACKS=[]), pytest.raises(ForgedLink):
         verify_notice_token(token)
 
 
-# -- notice links ---------------------------------------------------------------------------
-
-
-def test_notice_token_round_trip() -> None:
-    token = make_notice_token(NUMBER, REPORT, PLATE)
-
-    assert verify_notice_token(token) == NoticeClaim(
-        number=NUMBER, report_public_id=REPORT, plate=PLATE
-    )
-    assert re.fullmatch(r"[A-Za-z0-9_-]+", token)
-    assert notice_url(token) == f"http://127.0.0.1:8000/n/{token}"
-    assert len(token) < 80
-
-
-@pytest.mark.parametrize(
-    ("number", "report", "plate"),
-    [
-        pytest.param(NUMBER, REPORT, "鲁PB9999", id="plate"),
-        pytest.param(NUMBER, REPORT, "鲁PA12345", id="plate-longer"),
-        pytest.param("DQ-20261129-0008", REPORT, PLATE, id="number"),
-        pytest.param(NUMBER, OTHER_REPORT, PLATE, id="report"),
-    ],
-)
-def test_altered_notice_claim_is_forged(number: str, report: uuid.UUID, plate: str) -> None:
-    """Re-encode the payload with one field changed and the original MAC, as a forger would."""
-    key_id, _, mac = _split(make_notice_token(NUMBER, REPORT, PLATE), links.NOTICE_MAC_BYTES)
-    number_bytes = number.encode()
-    forged_payload = report.bytes + bytes([len(number_bytes)]) + number_bytes + plate.encode()
-
-    with pytest.raises(ForgedLink):
-        verify_notice_token(_join(key_id, forged_payload, mac))
-
-
-def test_every_altered_character_of_a_notice_token_is_forged() -> None:
-    token = make_notice_token(NUMBER, REPORT, PLATE)
-
-    for index in range(len(token)):
-        with pytest.raises(ForgedLink):
-            verify_notice_token(_replace(token, index))
-
-
-@pytest.mark.parametrize(
-    ("number", "plate"),
-    [("", PLATE), (NUMBER, ""), ("N" * 65, PLATE), (NUMBER, "鲁" * 11)],
-)
-def test_notice_token_refuses_empty_or_oversized_fields(number: str, plate: str) -> None:
-    with pytest.raises(ValueError, match="must be"):
-        make_notice_token(number, REPORT, plate)
-
-
 def test_notice_tokens_do_not_expire() -> None:
+    """A printed notice carries no time: the same claim always gives the same token, and it
+    verifies years later."""
     with time_machine.travel(NOW, tick=False) as traveller:
         token = make_notice_token(NUMBER, REPORT, PLATE)
         traveller.shift(timedelta(days=3650))
-        assert verify_notice_token(token).number == NUMBER
+        assert make_notice_token(NUMBER, REPORT, PLATE) == token
+        assert verify_notice_token(token) == CLAIM
+
+
+# -- notices printed in the earlier format ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "fallbacks"), [(LEGACY_KEY, []), ("the-next-key-0123456789abcdef", [LEGACY_KEY])]
+)
+def test_notices_printed_in_the_earlier_format_still_verify(key: str, fallbacks: list[str]) -> None:
+    with override_settings(SECRET_KEY=key, SECRET_KEY_FALLBACKS=fallbacks):
+        assert verify_notice_token(LEGACY_TOKEN) == CLAIM
+        assert verify_notice_token(LEGACY_TOKEN_LONG_PLATE).plate == "鲁PA12345"
+        assert ":" in make_notice_token(NUMBER, REPORT, PLATE)  # never made any more
+
+
+@override_settings(SECRET_KEY=LEGACY_KEY)
+def test_every_altered_character_of_an_earlier_token_is_forged() -> None:
+    for index in range(len(LEGACY_TOKEN)):
+        with pytest.raises(ForgedLink):
+            verify_notice_token(_replace(LEGACY_TOKEN, index))
+
+
+@override_settings(SECRET_KEY=LEGACY_KEY)
+def test_earlier_token_in_another_spelling_or_cut_is_forged() -> None:
+    last = ALPHABET.index(LEGACY_TOKEN_LONG_PLATE[-1])
+    assert last & 0b1111 == 0  # four unused bits; setting one must not verify
+
+    for token in (
+        LEGACY_TOKEN_LONG_PLATE[:-1] + ALPHABET[last | 1],
+        LEGACY_TOKEN + "=",
+        LEGACY_TOKEN[:14],
+        LEGACY_TOKEN[0],
+    ):
+        with pytest.raises(ForgedLink):
+            verify_notice_token(token)
+
+
+def test_earlier_token_under_another_secret_is_forged() -> None:
+    with pytest.raises(ForgedLink):
+        verify_notice_token(LEGACY_TOKEN)

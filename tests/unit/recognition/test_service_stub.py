@@ -1,16 +1,19 @@
-"""`read_plate` (the service), `get_recognizer` (the selector) and the `StubRecognizer`."""
+"""`read_plate` and `read_plate_in_picture` (the service), `get_recognizer` (the selector) and
+the `StubRecognizer`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.test import override_settings
+from PIL import Image
 
 from smartduty.kernel.errors import PayloadTooLarge, ValidationFailed
 from smartduty.recognition import selectors, services
 from smartduty.recognition.engine import ModelsMissing
-from smartduty.recognition.ports import PlateRecognizer, Recognition
+from smartduty.recognition.ports import ImageInput, PlateRecognizer, Recognition
 from smartduty.recognition.providers.stub import StubRecognizer
 from smartduty.vehicles.plates import PlateColor
 from tests.factories.parking import jpeg_bytes
@@ -86,3 +89,46 @@ def test_recognition_defaults() -> None:
     empty = Recognition()
     assert empty.best is None
     assert empty.needs_review
+
+
+class _Keeping(StubRecognizer):
+    """The stub, keeping the images it was given."""
+
+    def __init__(self) -> None:
+        super().__init__("京B12345")
+        self.images: list[ImageInput] = []
+
+    def recognize(self, image: ImageInput) -> Recognition:
+        self.images.append(image)
+        return super().recognize(image)
+
+
+def test_a_decoded_picture_is_read_as_the_bgr_array_of_the_port() -> None:
+    keeping = _Keeping()
+    picture = Image.new("RGB", (64, 48), (250, 10, 20))
+    result = services.read_plate_in_picture(picture=picture, recognizer=keeping)
+    assert result.best is not None
+    [image] = keeping.images
+    assert isinstance(image, np.ndarray)
+    assert image.shape == (48, 64, 3)
+    assert image.flags.c_contiguous
+    assert tuple(image[0, 0]) == (20, 10, 250)  # blue, green, red
+    grey = services.read_plate_in_picture(picture=Image.new("L", (8, 6), 7), recognizer=keeping)
+    assert grey.best is not None
+    last = keeping.images[-1]
+    assert isinstance(last, np.ndarray)
+    assert last.shape == (6, 8, 3)
+
+
+def test_a_suggestion_is_none_when_no_reader_can_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    picture = Image.new("RGB", (64, 48))
+    best = services.suggest_plate(picture=picture, recognizer=StubRecognizer("京B12345"))
+    assert best is not None
+    assert best.text == "京B12345"
+    assert services.suggest_plate(picture=picture, recognizer=StubRecognizer(None)) is None
+
+    def missing() -> PlateRecognizer:
+        raise ModelsMissing("none")
+
+    monkeypatch.setattr(selectors, "get_recognizer", missing)
+    assert services.suggest_plate(picture=picture) is None

@@ -19,7 +19,7 @@ export type DirectAction =
   | "resume"
   | "evaluate";
 export type ApprovalAction = "send_back" | "extend" | "defer" | "void";
-export type RoleKey = "command" | "squad_leader" | "officer" | "traffic_police" | "sysadmin";
+export type RoleKey = "command" | "squad_leader" | "officer" | "traffic_police" | "supervisor" | "sysadmin";
 
 export const DIRECT_ACTIONS: readonly DirectAction[] = [
   "register",
@@ -54,11 +54,13 @@ const ROLE_BY_NAME: Readonly<Record<string, RoleKey>> = {
   中队长: "squad_leader",
   队员: "officer",
   交警: "traffic_police",
+  监督员: "supervisor",
   系统管理员: "sysadmin",
   command: "command",
   squad_leader: "squad_leader",
   officer: "officer",
   traffic_police: "traffic_police",
+  supervisor: "supervisor",
   sysadmin: "sysadmin",
 };
 
@@ -120,11 +122,11 @@ export function directActions(c: CaseLike, v: Viewer, opts: ActOptions = {}): Di
   return DIRECT_ACTIONS.filter((a) => mayAct(c, a, v, opts));
 }
 
-/** The requests (回退/延期/缓办/作废) the viewer may file: the case's unit or the 指挥中心. */
+/** The requests (回退/延期/缓办/作废) the viewer may file: a handler of the case's unit or the 指挥中心. */
 export function requestableApprovals(c: CaseLike, v: Viewer, hasPending = false): ApprovalAction[] {
   if (hasPending) return [];
   const inUnit = v.unitId !== null && c.unit_id === v.unitId;
-  if (!inUnit && !has(v, PERM.register)) return [];
+  if (!(inUnit && has(v, PERM.handle)) && !has(v, PERM.register)) return [];
   return APPROVAL_ACTIONS.filter((a) => c.allowed_actions.includes(a));
 }
 

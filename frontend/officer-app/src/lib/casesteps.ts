@@ -43,3 +43,36 @@ export function mayVerify(c: CaseLike, v: Viewer, opts: { isReporter: boolean; v
   if (!c.allowed_actions.includes("verify_pass")) return false;
   return (opts.isReporter && opts.verifiedBy === "reporter") || has(v, PERM.verify);
 }
+
+export interface VerifyCandidate extends CaseLike {
+  public_id: string;
+  category_code: string;
+  reported_by_me?: boolean;
+}
+
+/**
+ * 待核查: handled cases the viewer is to verify, once each. The reporter verifies what they
+ * reported where the category says so (`verified_by` = reporter); a 监督员 (who holds
+ * `cases.verify_case`) also verifies the area's cases of the categories a 监督员 verifies
+ * (`verified_by` = supervisor), whoever reported them. `mine`: open cases I reported;
+ * `area`: handled cases in my area (fetched only for a viewer who may verify).
+ */
+export function verifyTasks<T extends VerifyCandidate>(
+  mine: readonly T[],
+  area: readonly T[],
+  verifiedBy: (code: string) => string | undefined,
+  v: Viewer,
+): T[] {
+  const out = new Map<string, T>();
+  for (const c of mine) {
+    if (c.status === "handled" && verifiedBy(c.category_code) === "reporter") out.set(c.public_id, c);
+  }
+  if (has(v, PERM.verify)) {
+    for (const c of area) {
+      if (c.status === "handled" && verifiedBy(c.category_code) === "supervisor" && !out.has(c.public_id)) {
+        out.set(c.public_id, c);
+      }
+    }
+  }
+  return [...out.values()];
+}

@@ -3,7 +3,7 @@ import { defineStore } from "pinia";
 import { computed, ref } from "vue";
 import { ApiError, getSession, login as sessionLogin, logout as sessionLogout } from "@smartduty/api-client";
 import { api, isOpen, transport, type CaseRow, type Category, type Me, type MyDay, type Report } from "../api";
-import { PERM } from "../lib/casesteps";
+import { PERM, verifyTasks as pickVerifyTasks } from "../lib/casesteps";
 import * as queue from "../lib/queue";
 
 const CACHE = "smartduty.officer.cache";
@@ -53,6 +53,8 @@ export const useApp = defineStore("app", () => {
   const unitKind = ref(cache.unitKind ?? "");
   const unitTasks = ref<CaseRow[]>([]);
   const myReported = ref<CaseRow[]>([]);
+  /** handled cases in my area, for a 监督员 (`cases.verify_case`) */
+  const areaHandled = ref<CaseRow[]>([]);
   const tasksLoaded = ref(false);
   let categoriesAt = 0;
 
@@ -70,6 +72,9 @@ export const useApp = defineStore("app", () => {
   );
   const mayReportParking = computed(() => !tasksOnly.value && perms.value.includes(PERM.reportParking));
   const mayReportCase = computed(() => !tasksOnly.value && perms.value.includes(PERM.report));
+  const mayHandleCases = computed(() => perms.value.includes(PERM.handle));
+  /** a 监督员 (or anyone holding `cases.verify_case`) verifies the area's cases */
+  const verifiesArea = computed(() => perms.value.includes(PERM.verify));
   const categoryByCode = computed(() => new Map(categories.value.map((c) => [c.code, c])));
   const recent = ref<string[]>(loadRecent());
   /** the tiles after 违法停车: the ones I used last first, then the categories' sort order */
@@ -86,10 +91,14 @@ export const useApp = defineStore("app", () => {
     recent.value = [code, ...recent.value.filter((c) => c !== code)].slice(0, 8);
     localStorage.setItem(RECENT, JSON.stringify(recent.value));
   }
-  /** handled cases I reported whose category says the reporter verifies (核查) */
+  /** 核查: handled cases I reported whose category says the reporter verifies, and for a
+   * 监督员 the area's handled cases of the categories a 监督员 verifies */
   const verifyTasks = computed(() =>
-    myReported.value.filter(
-      (c) => c.status === "handled" && categoryByCode.value.get(c.category_code)?.verified_by === "reporter",
+    pickVerifyTasks(
+      myReported.value,
+      areaHandled.value,
+      (code) => categoryByCode.value.get(code)?.verified_by,
+      viewer.value,
     ),
   );
   const taskCount = computed(() => unitTasks.value.length + verifyTasks.value.length);
@@ -119,21 +128,24 @@ export const useApp = defineStore("app", () => {
       save();
     }
     const unitId = me.value.unit_id;
-    const [handle, mine] = await Promise.all([
+    const [handle, mine, area] = await Promise.all([
       unitId && perms.value.includes(PERM.handle) ? api.unitTasks(unitId) : Promise.resolve([]),
       mayReportCase.value ? api.myReported() : Promise.resolve([]),
+      verifiesArea.value ? api.areaToVerify() : Promise.resolve([]),
     ]);
     unitTasks.value = handle;
     myReported.value = mine;
+    areaHandled.value = area;
     tasksLoaded.value = true;
   }
 
   function upsertTask(row: CaseRow) {
-    for (const list of [unitTasks, myReported]) {
+    for (const list of [unitTasks, myReported, areaHandled]) {
       const i = list.value.findIndex((c) => c.public_id === row.public_id);
       if (i >= 0) list.value.splice(i, 1, row);
     }
     if (row.status !== "dispatched") unitTasks.value = unitTasks.value.filter((c) => c.public_id !== row.public_id);
+    if (row.status !== "handled") areaHandled.value = areaHandled.value.filter((c) => c.public_id !== row.public_id);
   }
 
   /** Password log-in; `otp` for an account with two-factor (the API answers `otp_required`). */
@@ -155,6 +167,7 @@ export const useApp = defineStore("app", () => {
       unitKind.value = "";
       unitTasks.value = [];
       myReported.value = [];
+      areaHandled.value = [];
       categoriesAt = 0;
       localStorage.removeItem(CACHE);
     }
@@ -236,11 +249,14 @@ export const useApp = defineStore("app", () => {
     unitKind,
     unitTasks,
     myReported,
+    areaHandled,
     tasksLoaded,
     viewer,
     tasksOnly,
     mayReportParking,
     mayReportCase,
+    mayHandleCases,
+    verifiesArea,
     categoryByCode,
     caseTiles,
     verifyTasks,

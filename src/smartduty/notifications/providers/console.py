@@ -5,8 +5,9 @@ It "sends" by logging the message with a masked address and storing it in `Conso
 most once: a resend with a known key returns the earlier receipt and stores nothing, which
 keeps delivery exactly-once even if the worker dies between send and record.
 
-The store is a table of this app, so this adapter imports `notifications.models`; vendor
-adapters import only `ports`, `kernel` and httpx.
+The store is a table of this app, so this adapter imports `notifications.models`: a named
+exception (pyproject.toml, the providers contract) to "a provider imports only its port, the
+kernel and third parties"; vendor adapters import only `ports`, `kernel` and httpx.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from smartduty.notifications.ports import (
     Receipt,
     RetryableSendError,
     mask_address,
+    sms_segments,
 )
-from smartduty.notifications.templates import sms_segments
 
 logger = logging.getLogger(__name__)
 

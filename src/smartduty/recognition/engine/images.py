@@ -1,8 +1,8 @@
 """Turning an uploaded photo into an upright BGR array, fast enough for a phone's 12 MP JPEG.
 
-JPEG, PNG and WebP are decoded by OpenCV (the PNGs road cameras write take a faster path,
-`png`). Its libjpeg-turbo can decode a JPEG at 1/2, 1/4 or 1/8 scale in the decoder: a
-4000×3000 photo is decoded at 2000×1500, plenty for plates, in a fraction of the full decode.
+JPEG, PNG and WebP are decoded by OpenCV. Its libjpeg-turbo can decode a JPEG at 1/2, 1/4 or
+1/8 scale in the decoder: a 4000×3000 photo is decoded at 2000×1500, plenty for plates, in a
+fraction of the full decode.
 The EXIF orientation is read by Pillow from the header and applied here (OpenCV is told to
 ignore it, so every format is turned the same way). Other formats (HEIC through pillow-heif)
 go through Pillow with `ImageOps.exif_transpose`.
@@ -26,13 +26,15 @@ import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from smartduty.kernel.errors import ValidationFailed
-from smartduty.recognition.engine.png import decode_png
 
 UNREADABLE: Final = "无法识别的图片：请上传 JPEG、PNG、WebP 或 HEIC 照片"
 TOO_LARGE: Final = "照片像素过多，无法识别"
 WORKING_SIDE: Final = 2048
 """Photos are decoded (or shrunk) so that their longer side is about this many pixels."""
 MAX_PIXELS: Final = 80_000_000
+"""The engine's own backstop for files read from disk (`manage.py plates read`, bench). An
+upload never gets here above the evidence limits: `recognition.services` checks those first
+(`evidence.services.check_upload`), or hands over a picture evidence decoded already."""
 
 _REDUCED = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4),
             (2, cv2.IMREAD_REDUCED_COLOR_2))  # fmt: skip
@@ -92,14 +94,10 @@ def decode_photo(data: bytes, *, working_side: int = WORKING_SIDE) -> Decoded:
             flag = next(
                 (f for n, f in _REDUCED if max(width, height) / n >= working_side * 0.75), flag
             )
-        pixels = decode_png(data) if fmt == "PNG" else None
-        if pixels is None:
-            buffer = np.frombuffer(data, dtype=np.uint8)
-            decoded = cv2.imdecode(buffer, flag | cv2.IMREAD_IGNORE_ORIENTATION)
-            if decoded is not None and decoded.ndim == 3:
-                pixels = np.asarray(decoded, dtype=np.uint8)
-        if pixels is not None:
-            image = _orient(pixels, orientation)
+        buffer = np.frombuffer(data, dtype=np.uint8)
+        decoded = cv2.imdecode(buffer, flag | cv2.IMREAD_IGNORE_ORIENTATION)
+        if decoded is not None and decoded.ndim == 3:
+            image = _orient(np.asarray(decoded, dtype=np.uint8), orientation)
     if image is None:
         image = _decode_with_pillow(data)
     return _shrink(image, upright, working_side)

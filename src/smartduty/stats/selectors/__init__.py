@@ -14,9 +14,11 @@ from smartduty.stats.selectors.cases import (
 )
 from smartduty.stats.selectors.counters import (
     VIEW,
+    MyDay,
     ParkingCounters,
     ParkingStats,
     daily_series,
+    my_day,
     parking_counters,
     period_reports,
     scope_filters,
@@ -51,6 +53,7 @@ __all__ = [
     "Dashboard",
     "Heatmap",
     "MapPoint",
+    "MyDay",
     "OpenCase",
     "ParkingCounters",
     "ParkingStats",
@@ -64,6 +67,7 @@ __all__ = [
     "list_console_messages",
     "list_open_cases",
     "list_report_deliveries",
+    "my_day",
     "parking_counters",
     "period_reports",
     "scope_filters",

@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from smartduty.kernel.scoping import Principal
+from smartduty.org.models import Officer
 from smartduty.org.selectors import get_district, get_unit
 from smartduty.parking.models import ParkingReport
 from smartduty.parking.states import Status
@@ -75,6 +76,17 @@ class ParkingStats:
     date_to: date
     rows: list[ParkingCounters]
     total: ParkingCounters
+
+
+@dataclass(frozen=True)
+class MyDay:
+    """Today's counters of an officer's unit and of the officer's own reports."""
+
+    date: date
+    unit: str
+    district: str
+    unit_total: ParkingCounters
+    mine: ParkingCounters
 
 
 def _local_day(at: datetime) -> date:
@@ -179,6 +191,32 @@ def parking_counters(
     for row in ordered:
         total.add(row)
     return ParkingStats(date_from=date_from, date_to=date_to, rows=ordered, total=total)
+
+
+def my_day(*, principal: Principal, officer: Officer | None) -> MyDay:
+    """Today's counters (Asia/Shanghai) of the officer's unit and of the officer's own reports;
+    without an officer (a command-centre user), everything in scope and nothing of their own."""
+    today = timezone.localdate()
+    unit_stats = parking_counters(
+        principal=principal,
+        date_from=today,
+        date_to=today,
+        unit_id=officer.unit.public_id if officer else None,
+    )
+    mine = (
+        parking_counters(
+            principal=principal, date_from=today, date_to=today, officer_id=officer.pk
+        ).total
+        if officer
+        else ParkingCounters(None, None, "合计", None, "")
+    )
+    return MyDay(
+        date=today,
+        unit=officer.unit.name if officer else "",
+        district=officer.unit.district.name if officer else "",
+        unit_total=unit_stats.total,
+        mine=mine,
+    )
 
 
 def daily_series(stats: ParkingStats) -> dict[date, ParkingCounters]:

@@ -48,10 +48,10 @@ class TrendPoint:
 
 @dataclass(frozen=True)
 class Heatmap:
-    """Reports by hour of day (0–23) × street; `cells` are (hour, street index, count)."""
+    """Reports by hour of day (0–23) × street; `cells` are `[hour, street index, count]`."""
 
     streets: list[str]
-    cells: list[tuple[int, int, int]]
+    cells: list[list[int]]
     max: int
 
 
@@ -70,6 +70,14 @@ class OpenCase:
     district: str
     created_at: datetime
     deadline_at: datetime | None
+
+    @property
+    def seconds_left(self) -> int | None:
+        """Seconds to the move deadline now: 0 once it has passed, None when the case is not
+        waiting for the car to move."""
+        if self.deadline_at is None or self.status != Status.AWAITING_MOVE:
+            return None
+        return max(0, int((self.deadline_at - timezone.now()).total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -237,7 +245,7 @@ def dashboard(
     streets = [name for name, _ in street_totals.most_common(HEATMAP_STREETS)]
     index = {name: i for i, name in enumerate(streets)}
     cells = sorted(
-        (hour, index[street], count)
+        [hour, index[street], count]
         for (street, hour), count in street_hours.items()
         if street in index
     )

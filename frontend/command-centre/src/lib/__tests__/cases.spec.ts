@@ -4,6 +4,7 @@ import {
   directActions,
   mayDecide,
   requestableApprovals,
+  roleKeys,
   stepTone,
   type CaseLike,
   type Viewer,
@@ -52,6 +53,22 @@ describe("actions a role sees", () => {
     expect(directActions(handled, officer)).toEqual([]);
     expect(directActions(handled, officer, { isReporter: true, verifiedBy: "reporter" })).toEqual(["verify_pass", "verify_fail"]);
     expect(directActions(handled, officer, { isReporter: true, verifiedBy: "supervisor" })).toEqual([]);
+  });
+
+  it("a 监督员 verifies, and neither registers, dispatches, handles nor approves", () => {
+    const supervisor: Viewer = {
+      username: "jiandu",
+      unitId: "u9",
+      roles: ["监督员"],
+      permissions: ["cases.report_case", "cases.verify_case"],
+    };
+    expect(roleKeys(supervisor.roles)).toEqual(new Set(["supervisor"]));
+    expect(directActions(handled, supervisor, { verifiedBy: "supervisor" })).toEqual(["verify_pass", "verify_fail"]);
+    expect(directActions(reported, supervisor)).toEqual([]);
+    expect(directActions(dispatched, supervisor)).toEqual([]);
+    expect(mayDecide({ action: "void", status: "pending", requested_by: "duiyuan" }, supervisor)).toBe(false);
+    // placed in the case's unit, a 监督员 still files no 回退/延期/缓办/作废 (handlers do)
+    expect(requestableApprovals({ ...dispatched, unit_id: "u9" }, supervisor)).toEqual([]);
   });
 
   it("approval requests come from the case's unit or the 指挥中心, one at a time", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { byDue, formatSpan, mayHandle, mayVerify, secondsToDue, stepTone, type CaseLike } from "../casesteps";
+import { byDue, formatSpan, mayHandle, mayVerify, secondsToDue, stepTone, verifyTasks, type CaseLike } from "../casesteps";
 
 const T0 = Date.parse("2026-03-02T08:30:00+08:00");
 const HOUR = 3_600_000;
@@ -38,5 +38,35 @@ describe("what an officer may do", () => {
     expect(mayVerify(handled, officer, { isReporter: false, verifiedBy: "reporter" })).toBe(false);
     expect(mayVerify(handled, { unitId: null, permissions: ["cases.verify_case"] }, { isReporter: false })).toBe(true);
     expect(mayVerify(dispatched, officer, { isReporter: true, verifiedBy: "reporter" })).toBe(false);
+  });
+});
+
+describe("待核查: the reporter's and the 监督员's verification tasks", () => {
+  const row = (id: string, code: string, status = "handled") => ({
+    public_id: id,
+    category_code: code,
+    status,
+    step_due_at: null,
+    unit_id: "u1",
+    allowed_actions: status === "handled" ? ["verify_pass", "verify_fail"] : [],
+  });
+  // E0201 小广告: the reporter verifies; E0401 占道经营: a 监督员 verifies
+  const verifiedBy = (code: string) => ({ E0201: "reporter", E0401: "supervisor" })[code];
+  const officer = { unitId: "u1", permissions: ["cases.report_case", "cases.handle_case"] };
+  const supervisor = { unitId: "u1", permissions: ["cases.report_case", "cases.verify_case"] };
+  const mine = [row("ad", "E0201"), row("stall-mine", "E0401"), row("open", "E0201", "dispatched")];
+  const area = [row("stall-mine", "E0401"), row("stall-other", "E0401"), row("ad-other", "E0201")];
+
+  it("a reporter verifies only the reporter-verified cases they reported", () => {
+    expect(verifyTasks(mine, area, verifiedBy, officer).map((c) => c.public_id)).toEqual(["ad"]);
+  });
+
+  it("a 监督员 also verifies the area's supervisor-verified cases, each once", () => {
+    expect(verifyTasks(mine, area, verifiedBy, supervisor).map((c) => c.public_id)).toEqual([
+      "ad",
+      "stall-mine",
+      "stall-other",
+    ]);
+    expect(mayVerify(area[1], supervisor, { isReporter: false, verifiedBy: "supervisor" })).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ from smartduty.demo import data
 from smartduty.grids import services as grids
 from smartduty.kernel.scoping import Principal
 from smartduty.org import services as org
-from smartduty.org.models import District, Unit
+from smartduty.org.models import District, Officer, Unit
 from smartduty.org.states import AgencyKind, DistrictLevel, UnitLevel
 from smartduty.policy import services as policy
 from smartduty.policy.services import PolicyChanges
@@ -22,19 +22,26 @@ CITY_CODE = "990000"
 
 
 class Command(BaseCommand):
-    """Create the demo city, units, six officers, 200 vehicles and one policy per district."""
+    """Create the demo city, units, the demo logins (`data.OFFICERS`), 200 vehicles and one
+    policy per district."""
 
-    help = "载入演示数据（示范市）；已存在时跳过"
+    help = "载入演示数据（示范市）；已存在时只补充缺少的演示账号"
 
     def handle(self, *args: Any, **options: Any) -> None:  # noqa: ARG002
         if District.objects.filter(code=CITY_CODE).exists():
-            self.stdout.write("演示数据已存在，跳过。")
+            with transaction.atomic():
+                added = self._add_missing_logins()
+            if added:
+                self.stdout.write(f"演示数据已存在；补充演示账号：{'、'.join(added)}。")
+            else:
+                self.stdout.write("演示数据已存在，跳过。")
             return
         with transaction.atomic():
             self._seed()
         self.stdout.write(
             self.style.SUCCESS(
-                "演示数据已载入：示范市、2 个区、4 个街道共 240 个单元网格、6 名人员、200 辆车。"
+                f"演示数据已载入：示范市、2 个区、4 个街道共 240 个单元网格、"
+                f"{len(data.OFFICERS)} 名人员、200 辆车。"
             )
         )
 
@@ -64,27 +71,27 @@ class Command(BaseCommand):
         )
         units: dict[str, Unit] = {}
         units["cg_dadui"] = org.create_unit(
-            name="城管执法大队", agency=chengguan, level=UnitLevel.DADUI, district=city
+            name=data.UNIT_NAMES["cg_dadui"], agency=chengguan, level=UnitLevel.DADUI, district=city
         )
         units["cg_east"] = org.create_unit(
-            name="东区中队",
+            name=data.UNIT_NAMES["cg_east"],
             agency=chengguan,
             level=UnitLevel.ZHONGDUI,
             district=east,
             parent=units["cg_dadui"],
         )
         units["cg_west"] = org.create_unit(
-            name="西区中队",
+            name=data.UNIT_NAMES["cg_west"],
             agency=chengguan,
             level=UnitLevel.ZHONGDUI,
             district=west,
             parent=units["cg_dadui"],
         )
         units["jj_dadui"] = org.create_unit(
-            name="交警东区大队", agency=jiaojing, level=UnitLevel.DADUI, district=east
+            name=data.UNIT_NAMES["jj_dadui"], agency=jiaojing, level=UnitLevel.DADUI, district=east
         )
         units["jj_west"] = org.create_unit(
-            name="交警西区大队", agency=jiaojing, level=UnitLevel.DADUI, district=west
+            name=data.UNIT_NAMES["jj_west"], agency=jiaojing, level=UnitLevel.DADUI, district=west
         )
         street_offices = org.create_agency(
             name="示范市街道办事处", kind=AgencyKind.STREET, district=city
@@ -109,19 +116,8 @@ class Command(BaseCommand):
 
         admin_user = None
         for spec in data.OFFICERS:
-            officer = org.create_officer(
-                username=spec.username,
-                password=data.DEMO_PASSWORD,
-                name=spec.name,
-                badge_number=spec.badge,
-                unit=units[spec.unit_key],
-                roles=[spec.role],
-            )
+            officer = self._create_login(spec, units[spec.unit_key])
             if spec.is_superuser:
-                get_user_model().objects.filter(pk=officer.user_id).update(
-                    is_superuser=True, is_staff=True
-                )
-                officer.user.refresh_from_db()
                 admin_user = officer.user
 
         root = org.principal_for_user(admin_user)
@@ -150,6 +146,48 @@ class Command(BaseCommand):
                 owner_name=car.owner_name,
                 owner_phone=car.owner_phone,
             )
+
+    @staticmethod
+    def _create_login(spec: data.DemoOfficer, unit: Unit) -> Officer:
+        officer = org.create_officer(
+            username=spec.username,
+            password=data.DEMO_PASSWORD,
+            name=spec.name,
+            badge_number=spec.badge,
+            unit=unit,
+            roles=[spec.role],
+        )
+        if spec.is_superuser:
+            get_user_model().objects.filter(pk=officer.user_id).update(
+                is_superuser=True, is_staff=True
+            )
+            officer.user.refresh_from_db()
+        return officer
+
+    def _add_missing_logins(self) -> list[str]:
+        """A demo loaded by an older version: add the demo logins it lacks (such as the
+        监督员), in their units; accounts that exist are left as they are."""
+        existing = set(
+            get_user_model()
+            .objects.filter(username__in=[spec.username for spec in data.OFFICERS])
+            .values_list("username", flat=True)
+        )
+        added = []
+        for spec in data.OFFICERS:
+            if spec.username in existing:
+                continue
+            unit = (
+                Unit.objects.filter(
+                    name=data.UNIT_NAMES[spec.unit_key], district__path__startswith=f"/{CITY_CODE}/"
+                )
+                .order_by("pk")
+                .first()
+            )
+            if unit is None:
+                continue
+            self._create_login(spec, unit)
+            added.append(spec.username)
+        return added
 
     def _seed_grids(
         self, root: Principal, streets: dict[str, District], units: dict[str, Unit]
