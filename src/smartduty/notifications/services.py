@@ -120,12 +120,13 @@ def request(
     if find_sender(channel=channel, name=provider) is None:
         raise ValidationFailed(f"未配置的{channel.label}发送通道：{provider}")
     normalised = normalise_address(channel, address)
+    digest = recipient_digest(channel, normalised)
     rendered = templates.render(template_code, params, signature)
     delivery = Delivery(
         channel=channel,
         recipient_encrypted=encrypt_text(normalised),
         recipient_masked=mask_address(channel, normalised),
-        recipient_digest=recipient_digest(channel, normalised),
+        recipient_digest=digest,
         template_code=template_code,
         params=dict(params),
         signature=signature,

@@ -159,15 +159,15 @@ def report_illegal_parking(
     may not lie in the future nor more than `MAX_CAPTURE_AGE` in the past.
 
     In this order, each step only for a request that passed the ones before: (1) the capture
-    time, the permissions and the district's scope, the replayed report and the plate typed;
-    (2-3) the photo in one pass (`photos.prepare_report_photo`: evidence's limits, one decode
-    shared by the plate reader and the display copy, the files); (4) the reads that may be
-    slow (the owner's contact, the grid); (5) one short write transaction (ADR 0007).
+    time, the permission to report, the replayed report (an officer's own first answer) and
+    the plate typed; (2-3) the photo in one pass (`photos.prepare_report_photo`: evidence's
+    permission, the district's scope and the upload limits, one decode shared by the plate
+    reader and the display copy, the files); (4) the reads that may be slow (the owner's
+    contact, the grid); (5) one short write transaction (ADR 0007).
     """
     photos.check_capture_time(captured_at)
     if not principal.has_perm("parking.report_parking"):
         raise PermissionDenied("您没有上报违停的权限")
-    evidence.check_may_add_photo(principal=principal, district=district)
     if idempotency_key:
         existing = find_report_by_idempotency_key(key=idempotency_key)
         if existing is not None:
