@@ -57,6 +57,20 @@ def schedule(*, kind: str = "kernel.heartbeat", delay_s: float = 0.0) -> dict[st
     return {"id": timer.pk, "due_at": timer.due_at.isoformat()}
 
 
+def make_due() -> dict[str, Any]:
+    """Make every pending timer and SMS due now: time passed while no worker ran."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    from smartduty.kernel.models import Timer, TimerStatus  # noqa: PLC0415
+    from smartduty.notifications.models import Delivery  # noqa: PLC0415
+    from smartduty.notifications.states import DeliveryStatus  # noqa: PLC0415
+
+    past = timezone.now() - timedelta(seconds=1)
+    timers = Timer.objects.filter(status=TimerStatus.PENDING).update(due_at=past)
+    sms = Delivery.objects.filter(status=DeliveryStatus.PENDING).update(next_attempt_at=past)
+    return {"timers": timers, "deliveries": sms}
+
+
 def backlog(*, timers: int, messages: int, delay_s: float) -> dict[str, Any]:
     """`timers` heartbeat timers and `messages` console SMS, all due after `delay_s`."""
     for _ in range(timers):
@@ -261,6 +275,7 @@ def encrypted_state() -> dict[str, Any]:
 OPS = {
     "queue_sms": queue_sms,
     "schedule": schedule,
+    "make_due": make_due,
     "backlog": backlog,
     "enqueue_task": enqueue_task,
     "state": state,
