@@ -16,6 +16,8 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from smartduty.env_messaging import SmsAliyunEnv, SmsReceiptsEnv, SmsTencentEnv
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 INSECURE_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - detected and refused in prod
@@ -218,6 +220,9 @@ class Env(BaseSettings):
     limits: LimitsEnv = LimitsEnv()
     accounts: AccountsEnv = AccountsEnv()
     open311: Open311Env = Open311Env()
+    sms_aliyun: SmsAliyunEnv = SmsAliyunEnv()
+    sms_tencent: SmsTencentEnv = SmsTencentEnv()
+    sms_receipts: SmsReceiptsEnv = SmsReceiptsEnv()
     trusted_proxies: list[str] = Field(
         default=["127.0.0.1", "::1"],
         description=(

@@ -237,6 +237,21 @@ STATS_CASE_REPORT_AT = ENV.worker.case_report_at
 OPEN311_JURISDICTION_IDS = list(ENV.open311.jurisdiction_ids)
 OPEN311_CONTACT_RETENTION_DAYS = ENV.open311.contact_retention_days
 
+# messaging vendors (docs/operations/sms-vendor.md); a vendor without credentials is not registered
+SMS_ALIYUN = ENV.sms_aliyun.model_dump()
+"""Aliyun SMS provider settings (`notifications.providers.aliyun_sms.AliyunSmsConfig`)."""
+SMS_TENCENT = {
+    **ENV.sms_tencent.model_dump(exclude={"secret_key", "secret_key_file"}),
+    "secret_key": ENV.sms_tencent.resolved_secret_key(),
+}
+"""Tencent Cloud SMS provider settings (`notifications.providers.tencent_sms`)."""
+SMS_RECEIPT_SECRETS = {
+    vendor: secret.get_secret_value() for vendor, secret in ENV.sms_receipts.secrets.items()
+}
+SMS_RECEIPT_ALLOWED_IPS = ENV.sms_receipts.allowed_ips
+if ENV.sms_receipts.providers:
+    SMS_RECEIPT_PROVIDERS = ENV.sms_receipts.providers
+
 RATE_LIMIT_WRITES_PER_MINUTE = ENV.limits.writes_per_minute
 RATE_LIMIT_ANONYMOUS_WRITES_PER_MINUTE = ENV.limits.anonymous_writes_per_minute
 RATE_LIMIT_PLATE_READS_PER_MINUTE = ENV.limits.plate_reads_per_minute

@@ -16,6 +16,7 @@ from django.views.generic import RedirectView
 
 from smartduty import errorpages
 from smartduty.api import api
+from smartduty.notifications import views as notification_views
 from smartduty.parking import views as parking_views
 
 admin.site.site_header = "智慧勤务平台 · 管理后台"
@@ -38,6 +39,16 @@ urlpatterns = [
     path("o/<str:token>", parking_views.owner_page, name="parking-owner"),
     path("o/<str:token>/photo", parking_views.owner_photo, name="parking-owner-photo"),
     path("n/<str:token>", parking_views.verify_notice, name="parking-notice-verify"),
+    path(
+        "hooks/sms/aliyun/<str:secret>",
+        notification_views.aliyun_sms_report,
+        name="sms-receipt-aliyun",
+    ),
+    path(
+        "hooks/sms/tencent/<str:secret>",
+        notification_views.tencent_sms_report,
+        name="sms-receipt-tencent",
+    ),
     path("", include("smartduty.web.urls")),
 ]
 

@@ -101,3 +101,64 @@ def test_control_characters_are_refused(
     assert resp.status_code == 422, resp.content
     assert "控制字符" in resp.json()["message"]
     assert not DistrictPolicy.objects.filter(district=city.district_a).exists()
+
+
+def test_quiet_hours_mode_reminder_and_caps_round_trip(
+    city: City, commander: Officer, api_client: ApiClient
+) -> None:
+    client = api_client(commander)
+    url = f"/api/v1/districts/{city.district_a.public_id}/policy"
+    defaults = client.get(url).json()
+    assert defaults["quiet_hours_mode"] == "defer"
+    assert defaults["reminder_at_percent"] == 0
+    assert (defaults["daily_sms_cap_per_number"], defaults["daily_sms_cap_per_officer"]) == (3, 200)
+    resp = _patch(
+        client,
+        city,
+        quiet_hours_start="22:00",
+        quiet_hours_end="07:00",
+        quiet_hours_mode="notice",
+        reminder_at_percent=50,
+        daily_sms_cap_per_number=2,
+        daily_sms_cap_per_officer=80,
+    )
+    assert resp.status_code == 200, resp.content
+    body = resp.json()
+    assert body["quiet_hours_mode"] == "notice"
+    assert body["reminder_at_percent"] == 50
+    effective = client.get(url).json()
+    assert (effective["daily_sms_cap_per_number"], effective["daily_sms_cap_per_officer"]) == (
+        2,
+        80,
+    )
+    # omitted fields keep their value in the next version
+    again = _patch(client, city, move_window_seconds=900).json()
+    assert (again["version"], again["quiet_hours_mode"], again["reminder_at_percent"]) == (
+        2,
+        "notice",
+        50,
+    )
+    assert [v["quiet_hours_mode"] for v in client.get(url + "/versions").json()] == [
+        "notice",
+        "notice",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"quiet_hours_mode": "skip"}, ""),
+        ({"reminder_at_percent": 5}, "催挪短信时点"),
+        ({"reminder_at_percent": 95}, ""),
+        ({"daily_sms_cap_per_number": 0}, ""),
+        ({"daily_sms_cap_per_officer": 0}, ""),
+        ({"quiet_hours_start": "22:00", "quiet_hours_end": "22:00"}, "不能相同"),
+    ],
+)
+def test_bad_quiet_hours_reminder_or_caps_are_refused(
+    city: City, commander: Officer, api_client: ApiClient, body: dict[str, Any], message: str
+) -> None:
+    resp = _patch(api_client(commander), city, **body)
+    assert resp.status_code == 422, resp.content
+    assert message in resp.json()["message"]
+    assert not DistrictPolicy.objects.filter(district=city.district_a).exists()

@@ -1099,7 +1099,7 @@ export interface components {
          * @description What can happen to a report.
          * @enum {string}
          */
-        Action: "notify_owner" | "mark_owner_unknown" | "mark_duplicate" | "confirm_moved" | "deadline_lapsed" | "post_notice" | "close" | "void";
+        Action: "notify_owner" | "mark_owner_unknown" | "skip_owner_sms" | "mark_duplicate" | "confirm_moved" | "deadline_lapsed" | "post_notice" | "close" | "void";
         /**
          * ApiTokenOut
          * @description One of my live tokens (never its value).
@@ -1904,6 +1904,16 @@ export interface components {
          * @description The rules in force for a district, and where they come from.
          */
         EffectivePolicyOut: {
+            /**
+             * Daily Sms Cap Per Number
+             * @description 同一号码每日挪车短信上限（按上报计）
+             */
+            daily_sms_cap_per_number: number;
+            /**
+             * Daily Sms Cap Per Officer
+             * @description 每名队员每日触发挪车短信上限
+             */
+            daily_sms_cap_per_officer: number;
             /** District Code */
             district_code: string;
             /** Duplicate Window Seconds */
@@ -1912,8 +1922,18 @@ export interface components {
             move_window_seconds: number;
             /** Quiet Hours End */
             quiet_hours_end: string | null;
+            /**
+             * Quiet Hours Mode
+             * @description 免打扰时段内：defer 推迟发送短信，notice 直接贴单
+             */
+            quiet_hours_mode: string;
             /** Quiet Hours Start */
             quiet_hours_start: string | null;
+            /**
+             * Reminder At Percent
+             * @description 催挪短信时点（挪车时限的百分比），0 为不发送
+             */
+            reminder_at_percent: number;
             /** Sms Provider */
             sms_provider: string;
             /** Sms Signature */
@@ -2282,6 +2302,46 @@ export interface components {
             /** Unit */
             unit: string;
         };
+        /**
+         * OwnerSmsOut
+         * @description The owner SMS: sent or not (outbox) and, once the vendor reported, 送达 or 未送达.
+         *
+         *     `receipt_reason` is the vendor's own text (untrusted): show it as text, never as HTML.
+         */
+        OwnerSmsOut: {
+            /**
+             * Receipt At
+             * @description 送达/失败时间（服务商报告）
+             */
+            receipt_at: string | null;
+            /**
+             * Receipt Code
+             * @description 服务商状态码
+             */
+            receipt_code: string;
+            /**
+             * Receipt Label
+             * @description 已送达 / 未送达 / 等待回执 / 空
+             */
+            receipt_label: string;
+            /**
+             * Receipt Reason
+             * @description 服务商说明（未送达原因），须按纯文本显示
+             */
+            receipt_reason: string;
+            /**
+             * Receipt Status
+             * @description 送达状态：空（未回执）、delivered、undelivered
+             */
+            receipt_status: string;
+            /**
+             * Status
+             * @description 发送状态：pending/sending/sent/failed/cancelled
+             */
+            status: string;
+            /** Status Label */
+            status_label: string;
+        };
         /** PagedApprovalOut */
         PagedApprovalOut: {
             /** Count */
@@ -2587,6 +2647,16 @@ export interface components {
              * @default false
              */
             clear_quiet_hours: boolean;
+            /**
+             * Daily Sms Cap Per Number
+             * @description 同一号码每日挪车短信上限
+             */
+            daily_sms_cap_per_number?: number | null;
+            /**
+             * Daily Sms Cap Per Officer
+             * @description 每名队员每日触发挪车短信上限
+             */
+            daily_sms_cap_per_officer?: number | null;
             /** Duplicate Window Seconds */
             duplicate_window_seconds?: number | null;
             /**
@@ -2602,6 +2672,11 @@ export interface components {
              */
             quiet_hours_end?: string | null;
             /**
+             * Quiet Hours Mode
+             * @description 免打扰时段内：defer 推迟到时段结束发送短信，notice 不发短信直接贴单
+             */
+            quiet_hours_mode?: ("defer" | "notice") | null;
+            /**
              * Quiet Hours Start
              * @description 免打扰开始（当地时间；带时区的时间换算为北京时间）
              */
@@ -2611,6 +2686,11 @@ export interface components {
              * @description 修改原因（必填，记入审计日志）
              */
             reason: string;
+            /**
+             * Reminder At Percent
+             * @description 催挪短信时点（挪车时限的百分比，10–90），0 为不发送
+             */
+            reminder_at_percent?: number | null;
             /**
              * Sms Provider
              * @description 短信通道，须为已注册的通道（如 console）
@@ -2638,6 +2718,16 @@ export interface components {
             created_at: string;
             /** Created By */
             created_by: string | null;
+            /**
+             * Daily Sms Cap Per Number
+             * @description 同一号码每日挪车短信上限（按上报计）
+             */
+            daily_sms_cap_per_number: number;
+            /**
+             * Daily Sms Cap Per Officer
+             * @description 每名队员每日触发挪车短信上限
+             */
+            daily_sms_cap_per_officer: number;
             /** Duplicate Window Seconds */
             duplicate_window_seconds: number;
             /** Is Current */
@@ -2646,8 +2736,18 @@ export interface components {
             move_window_seconds: number;
             /** Quiet Hours End */
             quiet_hours_end: string | null;
+            /**
+             * Quiet Hours Mode
+             * @description 免打扰时段内：defer 推迟发送短信，notice 直接贴单
+             */
+            quiet_hours_mode: string;
             /** Quiet Hours Start */
             quiet_hours_start: string | null;
+            /**
+             * Reminder At Percent
+             * @description 催挪短信时点（挪车时限的百分比），0 为不发送
+             */
+            reminder_at_percent: number;
             /** Sms Provider */
             sms_provider: string;
             /** Sms Signature */
@@ -2794,6 +2894,8 @@ export interface components {
             notice_posted_at: string | null;
             /** Owner Notified At */
             owner_notified_at: string | null;
+            /** @description 挪车短信的发送与送达状态（无短信时为空） */
+            owner_sms: components["schemas"]["OwnerSmsOut"] | null;
             /** Photo Url */
             photo_url: string;
             /** Place */

@@ -112,6 +112,8 @@ const zhCN = {
     void: "作废",
     step_warned: "环节即将到期",
     step_overdue: "环节超时",
+    sms_delivered: "短信已送达",
+    sms_undelivered: "短信未送达",
   },
   detail: {
     title: "案件 {n}",
@@ -322,6 +324,8 @@ const en: Messages = {
     void: "Void",
     step_warned: "Step due soon",
     step_overdue: "Step overdue",
+    sms_delivered: "SMS delivered",
+    sms_undelivered: "SMS not delivered",
   },
   detail: {
     title: "Case {n}",

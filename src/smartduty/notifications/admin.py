@@ -11,7 +11,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from smartduty.kernel.admin_support import ReadOnlyAdmin
-from smartduty.notifications.models import ConsoleMessage, Delivery, DeliveryAttempt
+from smartduty.notifications.models import (
+    ConsoleMessage,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryReceipt,
+)
 
 
 class DeliveryAttemptInline(admin.TabularInline):  # type: ignore[type-arg]  # any model
@@ -21,6 +26,28 @@ class DeliveryAttemptInline(admin.TabularInline):  # type: ignore[type-arg]  # a
     extra = 0
     can_delete = False
     fields = ("started_at", "finished_at", "outcome", "error", "provider_message_id")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]  # noqa: ARG002
+        return False
+
+
+class DeliveryReceiptInline(admin.TabularInline):  # type: ignore[type-arg]  # any model
+    """Every delivery report (回执) the vendor pushed for a delivery, as received."""
+
+    model = DeliveryReceipt
+    extra = 0
+    can_delete = False
+    fields = (
+        "received_at",
+        "vendor",
+        "raw_status",
+        "code",
+        "description",
+        "reported_at",
+        "is_applied",
+        "provider_message_id",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]  # noqa: ARG002
@@ -40,13 +67,14 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "attempts",
         "rendered_text",
         "sent_at",
+        "receipt_status",
         "recipient_erased_at",
     )
-    list_filter = ("status", "channel", "provider", "template_code")
+    list_filter = ("status", "receipt_status", "channel", "provider", "template_code")
     search_fields = ("public_id", "subject_id", "recipient_masked", "provider_message_id")
     date_hierarchy = "created_at"
     exclude = ("recipient_encrypted", "recipient_digest")
-    inlines = (DeliveryAttemptInline,)
+    inlines = (DeliveryAttemptInline, DeliveryReceiptInline)
 
 
 @admin.register(ConsoleMessage)

@@ -7,7 +7,8 @@ class NotificationsConfig(AppConfig):
     """Notifications app configuration.
 
     `ready()` registers the built-in templates, the console providers (every channel), the
-    registered SMS providers as the allowed values of a policy's `sms_provider`, the outbox
+    SMS vendors whose credentials are set (`aliyun_sms`, `tencent_sms`), the registered SMS
+    providers as the allowed values of a policy's `sms_provider`, the outbox
     pump that `run_worker` runs and the outbox queue (`services.OUTBOX`, for the kernel's
     queue metrics). The pump's idle wait is `settings.NOTIFICATIONS_PUMP_INTERVAL_S`
     (default `outbox.DEFAULT_INTERVAL_S`, 0.05 s): a message queued by a request goes out
@@ -33,7 +34,12 @@ class NotificationsConfig(AppConfig):
         from smartduty.notifications import outbox, services, templates  # noqa: PLC0415
         from smartduty.notifications.addresses import recipient_digest  # noqa: PLC0415
         from smartduty.notifications.models import Delivery  # noqa: PLC0415
-        from smartduty.notifications.providers import console, register_provider  # noqa: PLC0415
+        from smartduty.notifications.providers import (  # noqa: PLC0415
+            aliyun_sms,
+            console,
+            register_provider,
+            tencent_sms,
+        )
         from smartduty.policy.choices import register_choices  # noqa: PLC0415
 
         def refresh_digest(row: object, address: str) -> None:
@@ -47,6 +53,9 @@ class NotificationsConfig(AppConfig):
         templates.register_defaults()
         for sender in console.ALL:
             register_provider("console", sender)
+        # a vendor is registered only when its credentials are set (settings.SMS_*)
+        aliyun_sms.register_if_configured()
+        tencent_sms.register_if_configured(template_lookup=templates.get_template)
         register_choices("sms_provider", label="短信通道", values=sms_provider_names)
         interval = getattr(settings, "NOTIFICATIONS_PUMP_INTERVAL_S", outbox.DEFAULT_INTERVAL_S)
         register_pump(outbox.OUTBOX_PUMP, outbox.tick, interval_s=float(interval))

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from smartduty.notifications.ports import Channel
-from smartduty.notifications.states import AttemptOutcome, DeliveryStatus
+from smartduty.notifications.states import AttemptOutcome, DeliveryStatus, ReceiptStatus
 
 
 class Delivery(models.Model):
@@ -50,6 +50,13 @@ class Delivery(models.Model):
     provider_message_id = models.CharField("回执编号", max_length=100, blank=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
+    # the vendor's delivery report (回执), apart from the outbox status: see `ReceiptStatus`
+    receipt_status = models.CharField(
+        "送达状态", max_length=12, choices=ReceiptStatus.choices, blank=True, default=""
+    )
+    receipt_code = models.CharField("回执状态码", max_length=64, blank=True)
+    receipt_description = models.CharField("回执说明", max_length=200, blank=True)
+    receipt_at = models.DateTimeField("送达/失败时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "消息投递"
@@ -71,6 +78,9 @@ class Delivery(models.Model):
                 fields=["channel", "recipient_digest", "created_at"],
                 name="notif_delivery_recipient_idx",
             ),
+            models.Index(
+                fields=["provider", "provider_message_id"], name="notif_delivery_msgid_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -80,6 +90,10 @@ class Delivery(models.Model):
             models.CheckConstraint(
                 condition=models.Q(channel__in=Channel.values),
                 name="notif_delivery_channel_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(receipt_status__in=["", *ReceiptStatus.values]),
+                name="notif_delivery_receipt_valid",
             ),
         ]
 
@@ -114,6 +128,38 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M:%S} {self.get_outcome_display()}"
+
+
+class DeliveryReceipt(models.Model):
+    """One delivery report (回执) a vendor pushed for one of our messages, as received.
+
+    Kept for audit and for idempotency: `fingerprint` (vendor, message id, raw status, code,
+    report time) is unique, so a vendor that pushes the same report again changes nothing.
+    Only the first report that settles a delivery (`is_applied`) sets its receipt fields; later
+    different ones are kept, not applied. No phone number is stored here.
+    """
+
+    delivery = models.ForeignKey(
+        Delivery, verbose_name="消息投递", on_delete=models.CASCADE, related_name="receipts"
+    )
+    vendor = models.CharField("短信服务商", max_length=20)
+    provider_message_id = models.CharField("回执编号", max_length=100, blank=True)
+    raw_status = models.CharField("原始状态", max_length=32)
+    is_success = models.BooleanField("是否送达")
+    code = models.CharField("状态码", max_length=64, blank=True)
+    description = models.CharField("说明", max_length=200, blank=True)
+    reported_at = models.DateTimeField("运营商报告时间", null=True, blank=True)
+    received_at = models.DateTimeField("接收时间", default=timezone.now)
+    is_applied = models.BooleanField("已更新投递状态", default=False)
+    fingerprint = models.CharField("指纹", max_length=64, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "短信回执"
+        verbose_name_plural = "短信回执"
+        ordering = ("received_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.provider_message_id} {self.raw_status}"
 
 
 class ConsoleMessage(models.Model):

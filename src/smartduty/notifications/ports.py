@@ -14,6 +14,8 @@ key they already accepted returns the earlier receipt. They never log a plain ad
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -79,6 +81,38 @@ class Sender(Protocol):
     def send(self, msg: OutboundMessage) -> Receipt:
         """Hand the message over; idempotent on `msg.idempotency_key`."""
         ...
+
+
+class AcceptedKeys:
+    """The receipts a vendor adapter got in this process, by idempotency key (the newest
+    `size`): a repeat returns the earlier receipt with `duplicate=True` instead of calling the
+    vendor again. It covers a retry after the outcome could not be recorded; across a worker
+    restart only the vendor can drop the repeat (docs/operations/sms-vendor.md). Thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        """Keep at most `size` keys; the oldest goes first."""
+        self.size = size
+        self._receipts: OrderedDict[str, Receipt] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def earlier(self, key: str) -> Receipt | None:
+        """The receipt already got for `key`, marked as a duplicate; None if there is none."""
+        with self._lock:
+            found = self._receipts.get(key)
+        if found is None:
+            return None
+        return Receipt(
+            provider_message_id=found.provider_message_id,
+            accepted_at=found.accepted_at,
+            duplicate=True,
+        )
+
+    def remember(self, key: str, receipt: Receipt) -> None:
+        """Keep the vendor's receipt for `key`."""
+        with self._lock:
+            self._receipts[key] = receipt
+            while len(self._receipts) > self.size:
+                self._receipts.popitem(last=False)
 
 
 def stores_in_database(sender: Sender) -> bool:

@@ -29,3 +29,16 @@ class AttemptOutcome(models.TextChoices):
     RETRY = "retry", "失败，稍后重试"
     FAILED = "failed", "失败，不再重试"
     LEASE_EXPIRED = "lease_expired", "租约过期（worker 中断）"
+
+
+class ReceiptStatus(models.TextChoices):
+    """What the vendor's delivery report (回执) said about a `sent` message.
+
+    Kept apart from `DeliveryStatus` on purpose: the outbox status says whether *we* handed the
+    message over (the leased queue of `kernel.queue` only knows pending/sending/failed), the
+    receipt says whether the *handset* got it, later and only for vendors that report. Empty
+    until a report arrives; the first delivered/undelivered report is final.
+    """
+
+    DELIVERED = "delivered", "已送达"
+    UNDELIVERED = "undelivered", "未送达"

@@ -17,6 +17,8 @@ time `09:30`, place ≤ 12 characters, window `10分钟`, link ≤ 22 characters
 13 characters of fixed text: 车辆 … 于 … 停 …，请 … 内驶离，非罚单 … ("not a fine" matters more
 to owners than "停在" or "详见"; the linked page says the rest). Callers shorten `place` when
 a longer signature or link would need a second segment.
+`SD_MOVE_002`, the one reminder (催挪) sent at the district's point of the window while the car
+is still there, fits one segment at the same maxima (deadline `09:40`): 69 characters.
 The `minutes` variable carries the whole window text from `format_window` ("10分钟", "20秒"),
 so short demo windows read correctly.
 
@@ -51,6 +53,7 @@ SIGNATURE_MAX_CHARS = 12
 FORBIDDEN_SYMBOLS = frozenset("【】★☆※→←↑↓①②③④⑤⑥⑦⑧⑨⑩")
 
 MOVE_CAR_SMS = "SD_MOVE_001"
+MOVE_REMINDER_SMS = "SD_MOVE_002"
 APP_NOTICE = "SD_APP_001"
 CASE_STEP_ALERT = "SD_APP_002"
 
@@ -188,6 +191,13 @@ DEFAULT_TEMPLATES = (
         text="车辆${plate}于${time}停${place}，请${minutes}内驶离，非罚单${link}",
         variables=("plate", "time", "place", "minutes", "link"),
         description="一键挪车提醒：车牌、时间（HH:MM）、地点（≤12字）、时限、短链接",
+    ),
+    Template(
+        code=MOVE_REMINDER_SMS,
+        channel=Channel.SMS,
+        text="提醒：车辆${plate}仍停${place}，请${deadline}前驶离，非罚单${link}",
+        variables=("plate", "place", "deadline", "link"),
+        description="催挪短信（仅一次）：车牌、地点（≤12字）、截止时间（HH:MM）、短链接",
     ),
     Template(
         code=APP_NOTICE,

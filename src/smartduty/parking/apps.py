@@ -4,9 +4,9 @@ from django.apps import AppConfig
 
 
 class ParkingConfig(AppConfig):
-    """Parking app configuration; `ready()` registers the move-deadline timer kind and the
+    """Parking app configuration; `ready()` registers the move-deadline timer kind, the
     SMS templates a policy's `sms_template_code` may name (those taking the move-car
-    parameters)."""
+    parameters) and the receivers of the owner SMS's delivery reports (`receipts`)."""
 
     name = "smartduty.parking"
     label = "parking"
@@ -14,10 +14,11 @@ class ParkingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from smartduty.parking import timers  # noqa: PLC0415 - wiring happens only in ready()
+        from smartduty.parking import receipts, timers  # noqa: PLC0415 - wiring only in ready()
         from smartduty.policy.choices import register_choices  # noqa: PLC0415
 
         timers.register()
+        receipts.connect()
         register_choices("sms_template_code", label="挪车短信模板编号", values=move_car_templates)
 
 

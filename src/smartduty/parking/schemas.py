@@ -12,7 +12,38 @@ from pydantic import Field
 
 from smartduty.kernel.fsm import allowed_actions
 from smartduty.kernel.isotime import IsoDatetime
+from smartduty.notifications.states import DeliveryStatus, ReceiptStatus
+from smartduty.parking.selectors import get_owner_sms, may_post_notice_now
 from smartduty.parking.states import ALLOWED, SYSTEM_ACTIONS, Action, RecheckOutcome, Status
+
+
+class OwnerSmsOut(Schema):
+    """The owner SMS: sent or not (outbox) and, once the vendor reported, 送达 or 未送达.
+
+    `receipt_reason` is the vendor's own text (untrusted): show it as text, never as HTML.
+    """
+
+    status: str = Field(description="发送状态：pending/sending/sent/failed/cancelled")
+    status_label: str
+    receipt_status: str = Field(description="送达状态：空（未回执）、delivered、undelivered")
+    receipt_label: str = Field(description="已送达 / 未送达 / 等待回执 / 空")
+    receipt_code: str = Field(description="服务商状态码")
+    receipt_reason: str = Field(description="服务商说明（未送达原因），须按纯文本显示")
+    receipt_at: datetime | None = Field(description="送达/失败时间（服务商报告）")
+
+    @staticmethod
+    def resolve_status_label(obj: Any) -> str:
+        return str(DeliveryStatus(obj.status).label) if obj.status in DeliveryStatus.values else ""
+
+    @staticmethod
+    def resolve_receipt_label(obj: Any) -> str:
+        if obj.receipt_status in ReceiptStatus.values:
+            return str(ReceiptStatus(obj.receipt_status).label)
+        return "等待回执" if obj.status == DeliveryStatus.SENT else ""
+
+    @staticmethod
+    def resolve_receipt_reason(obj: Any) -> str:
+        return str(obj.receipt_description)
 
 
 class ReportOut(Schema):
@@ -53,6 +84,7 @@ class ReportOut(Schema):
     duplicate_of: UUID | None
     photo_url: str
     allowed_actions: list[str]
+    owner_sms: OwnerSmsOut | None = Field(description="挪车短信的发送与送达状态（无短信时为空）")
 
     @staticmethod
     def resolve_status_label(obj: Any) -> str:
@@ -102,10 +134,17 @@ class ReportOut(Schema):
         return f"/api/v1/photos/{obj.photo.public_id}/display"
 
     @staticmethod
+    def resolve_owner_sms(obj: Any) -> Any:
+        return get_owner_sms(report=obj)
+
+    @staticmethod
     def resolve_allowed_actions(obj: Any) -> list[str]:
-        return [
+        actions = [
             str(a) for a in allowed_actions(ALLOWED, obj.status) if Action(a) not in SYSTEM_ACTIONS
         ]
+        if Action.POST_NOTICE in actions and not may_post_notice_now(obj):
+            actions.remove(Action.POST_NOTICE)  # the window runs and the SMS was not refused
+        return actions
 
 
 class ReportFilter(Schema):

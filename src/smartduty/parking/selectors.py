@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import CharField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Cast
 
 from smartduty.kernel.errors import NotFound
 from smartduty.kernel.scoping import Principal
+from smartduty.notifications.models import Delivery
+from smartduty.notifications.ports import Channel
+from smartduty.notifications.states import ReceiptStatus
 from smartduty.parking.models import ParkingNotice, ParkingReport, ParkingTransition
-from smartduty.parking.states import Status
+from smartduty.parking.states import SUBJECT, Status
 
 VIEW = "parking.view_parkingreport"
 _DUPLICATE_TARGETS = (
@@ -21,12 +27,80 @@ _DUPLICATE_TARGETS = (
 )
 
 
+OWNER_SMS_FIELDS: Final = (
+    "status",
+    "receipt_status",
+    "receipt_code",
+    "receipt_description",
+    "receipt_at",
+)
+"""What a report's owner SMS shows (`OwnerSms`), annotated on reports as `owner_sms_<field>`."""
+
+
+@dataclass(frozen=True)
+class OwnerSms:
+    """Where the owner SMS of a report stands: outbox status and the vendor's receipt."""
+
+    status: str
+    receipt_status: str
+    receipt_code: str
+    receipt_description: str
+    receipt_at: datetime | None
+
+
+def _owner_sms_rows() -> QuerySet[Delivery]:
+    return Delivery.objects.filter(subject_type=SUBJECT, channel=Channel.SMS).order_by(
+        "-created_at", "-id"
+    )
+
+
+def with_owner_sms(qs: QuerySet[ParkingReport]) -> QuerySet[ParkingReport]:
+    """Annotate each report with its latest owner SMS (`owner_sms_<field>`), in the same query."""
+    latest = _owner_sms_rows().filter(subject_id=Cast(OuterRef("pk"), output_field=CharField()))
+    return qs.annotate(
+        **{f"owner_sms_{f}": Subquery(latest.values(f)[:1]) for f in OWNER_SMS_FIELDS}
+    )
+
+
+def may_post_notice_now(report: ParkingReport) -> bool:
+    """The guard on `post_notice` while the move window runs: the vendor reported the owner
+    SMS undelivered, so the owner will not come and the officer need not wait the window out.
+    In every other state the transition table alone decides."""
+    if report.status != Status.AWAITING_MOVE:
+        return True
+    sms = get_owner_sms(report=report)
+    return sms is not None and sms.receipt_status == ReceiptStatus.UNDELIVERED
+
+
+def get_owner_sms(*, report: ParkingReport) -> OwnerSms | None:
+    """The latest owner SMS of `report` (annotated by `with_owner_sms`, else read), or None."""
+    if hasattr(report, "owner_sms_status"):
+        values = {f: getattr(report, f"owner_sms_{f}") for f in OWNER_SMS_FIELDS}
+        if values["status"] is None:
+            return None
+    else:
+        row = _owner_sms_rows().filter(subject_id=str(report.pk)).values(*OWNER_SMS_FIELDS)
+        found = row.first()
+        if found is None:
+            return None
+        values = dict(found)
+    return OwnerSms(
+        status=str(values["status"]),
+        receipt_status=str(values["receipt_status"] or ""),
+        receipt_code=str(values["receipt_code"] or ""),
+        receipt_description=str(values["receipt_description"] or ""),
+        receipt_at=values["receipt_at"],
+    )
+
+
 def list_reports(
     *, principal: Principal, status: str | None = None, mine_officer_id: int | None = None
 ) -> QuerySet[ParkingReport]:
-    """Reports in the principal's subtree, newest first."""
-    qs = ParkingReport.objects.visible_to(principal, VIEW).select_related(
-        "district", "unit", "reported_by", "photo", "notice", "case"
+    """Reports in the principal's subtree, newest first, each with its owner SMS."""
+    qs = with_owner_sms(
+        ParkingReport.objects.visible_to(principal, VIEW).select_related(
+            "district", "unit", "reported_by", "photo", "notice", "case"
+        )
     )
     if status:
         qs = qs.filter(status=status)

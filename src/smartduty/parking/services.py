@@ -29,13 +29,17 @@ from smartduty.kernel.errors import Conflict, NotFound, PermissionDenied, Valida
 from smartduty.kernel.scoping import Principal
 from smartduty.notifications import services as outbox
 from smartduty.notifications.ports import Channel
-from smartduty.notifications.templates import APP_NOTICE, format_window
+from smartduty.notifications.templates import APP_NOTICE
 from smartduty.org.models import District, Officer
 from smartduty.org.selectors import Actor, actor_name
-from smartduty.parking import photos, shortlinks, sms
+from smartduty.parking import owner_sms, photos
 from smartduty.parking.models import NoticeSequence, ParkingNotice, ParkingReport, ParkingTransition
 from smartduty.parking.retention import retention, schedule_contact_erasure
-from smartduty.parking.selectors import find_open_report_for_plate, find_report_by_idempotency_key
+from smartduty.parking.selectors import (
+    find_open_report_for_plate,
+    find_report_by_idempotency_key,
+    may_post_notice_now,
+)
 from smartduty.parking.states import (
     ALLOWED,
     CASE_STATUS,
@@ -81,6 +85,10 @@ def transition(
     """
     joined = transaction.get_connection().in_atomic_block
     with contextlib.nullcontext() if joined else transaction.atomic():
+        if action == Action.POST_NOTICE:  # the table's one guarded move (`may_post_notice_now`)
+            current = report if held else _locked(report)
+            if not may_post_notice_now(current):
+                raise fsm.InvalidTransition(EARLY_NOTICE)
         step = fsm.apply_transition(
             ParkingReport,
             report.pk,
@@ -112,6 +120,9 @@ def transition(
             )
         if step.from_status == Status.AWAITING_MOVE:
             timers.cancel(kind=MOVE_DEADLINE, subject_type=SUBJECT, subject_id=str(obj.pk))
+            owner_sms.on_leave_awaiting_move(
+                report_id=obj.pk, to_status=step.to_status, owner_notified_at=obj.owner_notified_at
+            )
         if step.to_status == Status.AWAITING_MOVE:
             assert obj.deadline_at is not None  # noqa: S101 - set by notify_owner's changes
             timers.schedule(
@@ -125,6 +136,17 @@ def transition(
         if step.to_status in TERMINAL:
             schedule_contact_erasure(report_id=obj.pk, due_at=timezone.now() + retention())
     return obj
+
+
+EARLY_NOTICE = "挪车时限未到：短信未被报告为未送达，请等待时限结束后复查"
+
+
+def _locked(report: ParkingReport) -> ParkingReport:
+    return (
+        ParkingReport.objects.select_for_update(of=("self",))
+        .select_related("district")
+        .get(pk=report.pk)
+    )
 
 
 @dataclass(frozen=True)
@@ -302,7 +324,11 @@ def _start_owner_contact(
     actor: Actor,
     place_changed: bool = False,
 ) -> ParkingReport:
-    """Duplicate, owner unknown, or text the owner and set the deadline.
+    """Duplicate, owner unknown, no SMS by policy, or text the owner and set the deadline.
+
+    The district's policy (`owner_sms.plan_owner_sms`) may defer the SMS to the end of quiet
+    hours (the deadline then counts from the send time) or send none (quiet hours in the
+    `notice` mode, a daily cap reached: `skip_owner_sms`, the officer posts the notice).
 
     `locked` is a `reported` report held with a row lock (or created) in the caller's
     transaction, with its district loaded; `contact` is what the owner look-up answered for
@@ -336,44 +362,28 @@ def _start_owner_contact(
             changes=base,
             held=True,
         )
-    now = timezone.now()
-    deadline = now + timedelta(seconds=policy.move_window_seconds)
+    plan = owner_sms.plan_owner_sms(
+        report=locked, policy=policy, contact=contact, now=timezone.now()
+    )
+    if isinstance(plan, owner_sms.Skip):
+        return transition(
+            locked, Action.SKIP_OWNER_SMS, actor=actor, reason=plan.reason, changes=base, held=True
+        )
     moved = transition(
         locked,
         Action.NOTIFY_OWNER,
         actor=actor,
-        reason=(
-            f"已向车主 {contact.masked} 发送挪车短信，"
-            f"时限 {format_window(policy.move_window_seconds)}"
-        ),
+        reason=plan.reason,
         changes={
             **base,
-            "owner_notified_at": now,
-            "deadline_at": deadline,
+            "owner_notified_at": plan.send_at,
+            "deadline_at": plan.deadline_at,
             "policy_version": policy.version or None,
             "move_window_seconds": policy.move_window_seconds,
         },
         held=True,
     )
-    params = sms.move_car_params(
-        plate=info.text,
-        place=moved.place or moved.district.name,
-        seen_at=moved.created_at,
-        window_seconds=policy.move_window_seconds,
-        link=shortlinks.owner_link(moved.owner_code),
-        signature=policy.sms_signature,
-    )
-    outbox.request(
-        channel=Channel.SMS,
-        address=contact.phone,
-        template_code=policy.sms_template_code,
-        params=params,
-        signature=policy.sms_signature,
-        subject_type=SUBJECT,
-        subject_id=str(moved.pk),
-        dedupe_key=f"parking:{moved.pk}:owner_sms",
-        provider=policy.sms_provider,
-    )
+    owner_sms.queue_owner_sms(report=moved, policy=policy, contact=contact, plan=plan)
     return moved
 
 
@@ -515,16 +525,23 @@ def post_notice_without_owner(
     report: ParkingReport,
     expected_version: int | None = None,
 ) -> ParkingReport:
-    """Owner unknown: the officer posts the notice directly."""
+    """Owner unknown, no SMS by policy (`skip_owner_sms`), or an owner SMS the vendor
+    reported undelivered while the window runs: the officer posts the notice."""
     if not principal.covers(report.district.path):
         raise NotFound()
     with transaction.atomic():
         now = timezone.now()
+        locked = _locked(report)
         updated = transition(
-            report,
+            locked,
             Action.POST_NOTICE,
             actor=_user_of(officer),
-            reason="车主未知，直接开具提示单",
+            reason=(
+                "短信未送达车主，直接开具提示单"
+                if locked.status == Status.AWAITING_MOVE
+                else "未能短信通知车主，直接开具提示单"
+            ),
+            held=True,
             expected_version=expected_version,
             changes={"notice_posted_at": now},
         )

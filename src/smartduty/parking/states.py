@@ -29,6 +29,7 @@ class Action(models.TextChoices):
 
     NOTIFY_OWNER = "notify_owner", "短信通知车主"
     MARK_OWNER_UNKNOWN = "mark_owner_unknown", "查无车主"
+    SKIP_OWNER_SMS = "skip_owner_sms", "按规则不发短信（直接贴单）"
     MARK_DUPLICATE = "mark_duplicate", "判定为重复上报"
     CONFIRM_MOVED = "confirm_moved", "确认已驶离"
     DEADLINE_LAPSED = "deadline_lapsed", "挪车时限已到"
@@ -51,11 +52,14 @@ TERMINAL: Final = frozenset({Status.MOVED, Status.CLOSED, Status.DUPLICATE, Stat
 ALLOWED: Final[Mapping[tuple[Status, Action], Status]] = {
     (Status.REPORTED, Action.NOTIFY_OWNER): Status.AWAITING_MOVE,
     (Status.REPORTED, Action.MARK_OWNER_UNKNOWN): Status.OWNER_UNKNOWN,
+    (Status.REPORTED, Action.SKIP_OWNER_SMS): Status.OWNER_UNKNOWN,
     (Status.REPORTED, Action.MARK_DUPLICATE): Status.DUPLICATE,
     (Status.REPORTED, Action.VOID): Status.VOID,
     (Status.AWAITING_MOVE, Action.CONFIRM_MOVED): Status.MOVED,
     (Status.AWAITING_MOVE, Action.DEADLINE_LAPSED): Status.AWAITING_RECHECK,
     (Status.AWAITING_MOVE, Action.VOID): Status.VOID,
+    # only once the vendor reported the owner SMS undelivered (`selectors.may_post_notice_now`)
+    (Status.AWAITING_MOVE, Action.POST_NOTICE): Status.NOTICE_POSTED,
     (Status.AWAITING_RECHECK, Action.CONFIRM_MOVED): Status.MOVED,
     (Status.AWAITING_RECHECK, Action.POST_NOTICE): Status.NOTICE_POSTED,
     (Status.AWAITING_RECHECK, Action.VOID): Status.VOID,
@@ -67,9 +71,19 @@ ALLOWED: Final[Mapping[tuple[Status, Action], Status]] = {
 """The only place that decides what is legal. Services look moves up here."""
 
 SYSTEM_ACTIONS: Final = frozenset(
-    {Action.NOTIFY_OWNER, Action.MARK_OWNER_UNKNOWN, Action.MARK_DUPLICATE, Action.DEADLINE_LAPSED}
+    {
+        Action.NOTIFY_OWNER,
+        Action.MARK_OWNER_UNKNOWN,
+        Action.SKIP_OWNER_SMS,
+        Action.MARK_DUPLICATE,
+        Action.DEADLINE_LAPSED,
+    }
 )
-"""Actions taken by the platform itself, never requested through the transitions endpoint."""
+"""Actions taken by the platform itself, never requested through the transitions endpoint.
+
+`skip_owner_sms`: the owner is known but the district's policy sends no SMS now (quiet hours
+with the `notice` mode, or a daily cap reached); the report goes where the officer posts the
+notice directly, like an unknown owner, and the step's reason says why."""
 
 SUBJECT: Final = "parking.report"
 """Subject type of a report's timers and messages."""

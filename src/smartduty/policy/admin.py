@@ -32,6 +32,9 @@ class PolicyForm(ModelForm):  # type: ignore[type-arg]
         data = super().clean() or {}
         if (data.get("quiet_hours_start") is None) != (data.get("quiet_hours_end") is None):
             raise ValidationError("免打扰时段的开始和结束时间需同时填写")
+        start = data.get("quiet_hours_start")
+        if start is not None and start == data.get("quiet_hours_end"):
+            raise ValidationError("免打扰时段的开始和结束时间不能相同")
         return data
 
 
@@ -45,6 +48,12 @@ class DistrictPolicyAdmin(ScopedAuditedAdmin):
         "version",
         "is_current",
         "move_window_seconds",
+        "quiet_hours_start",
+        "quiet_hours_end",
+        "quiet_hours_mode",
+        "reminder_at_percent",
+        "daily_sms_cap_per_number",
+        "daily_sms_cap_per_officer",
         "sms_signature",
         "sms_template_code",
         "created_at",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -21,6 +22,10 @@ class EffectivePolicyOut(Schema):
     sms_template_code: str
     quiet_hours_start: time | None
     quiet_hours_end: time | None
+    quiet_hours_mode: str = Field(description="免打扰时段内：defer 推迟发送短信，notice 直接贴单")
+    reminder_at_percent: int = Field(description="催挪短信时点（挪车时限的百分比），0 为不发送")
+    daily_sms_cap_per_number: int = Field(description="同一号码每日挪车短信上限（按上报计）")
+    daily_sms_cap_per_officer: int = Field(description="每名队员每日触发挪车短信上限")
 
 
 class PolicyVersionOut(Schema):
@@ -35,6 +40,10 @@ class PolicyVersionOut(Schema):
     sms_template_code: str
     quiet_hours_start: time | None
     quiet_hours_end: time | None
+    quiet_hours_mode: str = Field(description="免打扰时段内：defer 推迟发送短信，notice 直接贴单")
+    reminder_at_percent: int = Field(description="催挪短信时点（挪车时限的百分比），0 为不发送")
+    daily_sms_cap_per_number: int = Field(description="同一号码每日挪车短信上限（按上报计）")
+    daily_sms_cap_per_officer: int = Field(description="每名队员每日触发挪车短信上限")
     created_at: datetime
     created_by: str | None
     change_reason: str
@@ -66,3 +75,16 @@ class PolicyPatch(Schema):
         default=None, description="免打扰结束（当地时间；带时区的时间换算为北京时间）"
     )
     clear_quiet_hours: bool = False
+    quiet_hours_mode: Literal["defer", "notice"] | None = Field(
+        default=None,
+        description="免打扰时段内：defer 推迟到时段结束发送短信，notice 不发短信直接贴单",
+    )
+    reminder_at_percent: int | None = Field(
+        default=None, ge=0, le=90, description="催挪短信时点（挪车时限的百分比，10–90），0 为不发送"
+    )
+    daily_sms_cap_per_number: int | None = Field(
+        default=None, ge=1, le=50, description="同一号码每日挪车短信上限"
+    )
+    daily_sms_cap_per_officer: int | None = Field(
+        default=None, ge=1, le=5000, description="每名队员每日触发挪车短信上限"
+    )

@@ -11,7 +11,13 @@ from django.db.models import QuerySet
 
 from smartduty.kernel.scoping import Principal
 from smartduty.org.models import District
-from smartduty.policy.models import DistrictPolicy
+from smartduty.policy.models import (
+    DEFAULT_REMINDER_AT_PERCENT,
+    DEFAULT_SMS_CAP_PER_NUMBER,
+    DEFAULT_SMS_CAP_PER_OFFICER,
+    DistrictPolicy,
+    QuietHoursMode,
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,12 @@ class EffectivePolicy:
     sms_template_code: str
     quiet_hours_start: time | None
     quiet_hours_end: time | None
+    quiet_hours_mode: str
+    """`QuietHoursMode`: defer the owner SMS to the end of quiet hours, or post the notice."""
+    reminder_at_percent: int
+    """Point of the move window for the one reminder SMS; 0 = none."""
+    daily_sms_cap_per_number: int
+    daily_sms_cap_per_officer: int
     policy_id: int | None
 
 
@@ -63,6 +75,10 @@ def get_effective_policy(*, district: District, demo_override: bool = True) -> E
             sms_template_code="SD_MOVE_001",
             quiet_hours_start=None,
             quiet_hours_end=None,
+            quiet_hours_mode=QuietHoursMode.DEFER,
+            reminder_at_percent=DEFAULT_REMINDER_AT_PERCENT,
+            daily_sms_cap_per_number=DEFAULT_SMS_CAP_PER_NUMBER,
+            daily_sms_cap_per_officer=DEFAULT_SMS_CAP_PER_OFFICER,
             policy_id=None,
         )
     return EffectivePolicy(
@@ -76,6 +92,10 @@ def get_effective_policy(*, district: District, demo_override: bool = True) -> E
         sms_template_code=row.sms_template_code,
         quiet_hours_start=row.quiet_hours_start,
         quiet_hours_end=row.quiet_hours_end,
+        quiet_hours_mode=row.quiet_hours_mode,
+        reminder_at_percent=row.reminder_at_percent,
+        daily_sms_cap_per_number=row.daily_sms_cap_per_number,
+        daily_sms_cap_per_officer=row.daily_sms_cap_per_officer,
         policy_id=row.pk,
     )
 

@@ -2,8 +2,10 @@
 
 What an edit may store: text without control or invisible characters (the signature goes
 into every SMS), a provider and template that the apps using them registered
-(`policy.choices`), and quiet hours as local wall-clock times (a time with a UTC offset, as
-RFC 3339 clients send it, is converted to `settings.TIME_ZONE`: `14:00:00Z` → 22:00).
+(`policy.choices`), what happens inside quiet hours (`QuietHoursMode`), the reminder point
+and the daily SMS caps (field validators), and quiet hours as local wall-clock times (a time
+with a UTC offset, as RFC 3339 clients send it, is converted to `settings.TIME_ZONE`:
+`14:00:00Z` → 22:00).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from smartduty.kernel.scoping import Principal
 from smartduty.kernel.text import has_hidden_characters
 from smartduty.org.models import District
 from smartduty.policy import choices
-from smartduty.policy.models import DistrictPolicy
+from smartduty.policy.models import DistrictPolicy, QuietHoursMode
 from smartduty.policy.selectors import get_effective_policy
 
 _UNSET: Any = object()
@@ -44,6 +46,10 @@ class PolicyChanges:
     quiet_hours_start: time | None = None
     quiet_hours_end: time | None = None
     clear_quiet_hours: bool = False
+    quiet_hours_mode: str | None = None
+    reminder_at_percent: int | None = None
+    daily_sms_cap_per_number: int | None = None
+    daily_sms_cap_per_officer: int | None = None
 
 
 EDITABLE_FIELDS = (
@@ -54,6 +60,10 @@ EDITABLE_FIELDS = (
     "sms_template_code",
     "quiet_hours_start",
     "quiet_hours_end",
+    "quiet_hours_mode",
+    "reminder_at_percent",
+    "daily_sms_cap_per_number",
+    "daily_sms_cap_per_officer",
 )
 TEXT_FIELDS: Final = {
     "sms_provider": "短信通道",
@@ -98,8 +108,9 @@ def update_policy(
 
     The first edit of a district without its own row starts from the inherited values.
     `expected_version` guards against two commanders editing at once (409 on mismatch).
-    Hidden characters, an unregistered provider or template (`policy.choices`) and half a
-    quiet-hours period are refused with `ValidationFailed` (422).
+    Hidden characters, an unregistered provider or template (`policy.choices`), half a
+    quiet-hours period (or one with equal start and end), an unknown quiet-hours mode and
+    out-of-range reminder points or caps are refused with `ValidationFailed` (422).
     """
     if not principal.has_perm("policy.change_districtpolicy"):
         raise PermissionDenied("您没有修改勤务规则的权限")
@@ -130,6 +141,15 @@ def update_policy(
     _check_values(values, reason)
     if (values["quiet_hours_start"] is None) != (values["quiet_hours_end"] is None):
         raise ValidationFailed("免打扰时段的开始和结束时间需同时填写")
+    if values["quiet_hours_start"] is not None and (
+        values["quiet_hours_start"] == values["quiet_hours_end"]
+    ):
+        raise ValidationFailed("免打扰时段的开始和结束时间不能相同")
+    if values["quiet_hours_mode"] not in QuietHoursMode.values:
+        raise ValidationFailed(
+            "免打扰时段内的处理方式须为 defer（推迟发送）或 notice（直接贴单）",
+            details={"field": "quiet_hours_mode"},
+        )
 
     if current is not None:
         current.is_current = False
@@ -146,7 +166,7 @@ def update_policy(
         new.full_clean()
     except ValidationError as exc:
         raise ValidationFailed(
-            "规则内容不符合要求：" + "；".join(exc.messages), details=exc.message_dict
+            "规则内容不符合要求：" + "；".join(_labelled(exc)), details=exc.message_dict
         ) from exc
     new.save()
     before = {name: _plain(getattr(current, name)) for name in EDITABLE_FIELDS} if current else {}
@@ -166,6 +186,18 @@ def update_policy(
         },
     )
     return new
+
+
+def _labelled(exc: ValidationError) -> list[str]:
+    """Each message with the field's Chinese name in front (`挪车时限（秒）：…`)."""
+    if not hasattr(exc, "error_dict"):
+        return list(exc.messages)
+    fields = {field.name: str(field.verbose_name) for field in DistrictPolicy._meta.fields}
+    return [
+        f"{fields[name]}：{message}" if name in fields else message
+        for name, messages in exc.message_dict.items()
+        for message in messages
+    ]
 
 
 def _plain(value: Any) -> Any:

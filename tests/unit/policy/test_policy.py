@@ -165,3 +165,29 @@ def test_first_edit_of_a_street_keeps_the_window_inherited_from_its_district(
     assert get_effective_policy(district=city.street_a).move_window_seconds == 3
     stored = get_effective_policy(district=city.street_a, demo_override=False)
     assert (stored.move_window_seconds, stored.sms_signature) == (900, "东一街道")
+
+
+def test_new_fields_are_versioned_audited_and_checked(city: City, commander: Officer) -> None:
+    eff = get_effective_policy(district=city.street_a)
+    assert (eff.quiet_hours_mode, eff.reminder_at_percent) == ("defer", 0)
+    assert (eff.daily_sms_cap_per_number, eff.daily_sms_cap_per_officer) == (3, 200)
+    _edit(
+        commander,
+        city.district_a,
+        quiet_hours_mode="notice",
+        reminder_at_percent=40,
+        daily_sms_cap_per_number=5,
+    )
+    eff = get_effective_policy(district=city.street_a)
+    assert (eff.quiet_hours_mode, eff.reminder_at_percent) == ("notice", 40)
+    assert (eff.daily_sms_cap_per_number, eff.daily_sms_cap_per_officer) == (5, 200)
+    audit = AuditEntry.objects.filter(action="policy.update").latest("id")
+    assert audit.changes["quiet_hours_mode"] == [None, "notice"]  # the district's first row
+    with pytest.raises(ValidationFailed, match="defer"):
+        _edit(commander, city.district_a, quiet_hours_mode="later")
+    with pytest.raises(ValidationFailed, match="催挪短信时点"):
+        _edit(commander, city.district_a, reminder_at_percent=95)
+    with pytest.raises(ValidationFailed, match="每名队员每日短信上限："):
+        _edit(commander, city.district_a, daily_sms_cap_per_officer=0)
+    with pytest.raises(ValidationFailed, match="不能相同"):
+        _edit(commander, city.district_a, quiet_hours_start=time(8), quiet_hours_end=time(8))
