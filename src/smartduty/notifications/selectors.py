@@ -32,6 +32,25 @@ def list_app_notifications(
     return rows.order_by("-created_at", "-id")
 
 
+def count_subjects_texted(*, channel: str, address: str, subject_type: str, since: datetime) -> int:
+    """How many `subject_type` objects sent `address` a message on `channel` since `since`
+    (cancelled messages not counted). Compared on the keyed digest under the current and
+    fallback field keys, never the plain address; `address` must be normalised
+    (`addresses.normalise_address`)."""
+    return (
+        Delivery.objects.filter(
+            channel=channel,
+            recipient_digest__in=recipient_digests(channel, address),
+            subject_type=subject_type,
+            created_at__gte=since,
+        )
+        .exclude(status=DeliveryStatus.CANCELLED)
+        .values("subject_id")
+        .distinct()
+        .count()
+    )
+
+
 def list_deliveries_for_subject(*, subject_type: str, subject_id: str) -> QuerySet[Delivery]:
     """Every delivery requested for one business object, oldest first."""
     return Delivery.objects.filter(subject_type=subject_type, subject_id=str(subject_id)).order_by(

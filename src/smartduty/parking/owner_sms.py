@@ -32,9 +32,10 @@ from smartduty.kernel import timers
 from smartduty.kernel.crypto import decrypt_text
 from smartduty.kernel.errors import ValidationFailed
 from smartduty.notifications import services as outbox
-from smartduty.notifications.addresses import normalise_address, recipient_digests
+from smartduty.notifications.addresses import normalise_address
 from smartduty.notifications.models import Delivery
 from smartduty.notifications.ports import Channel
+from smartduty.notifications.selectors import count_subjects_texted
 from smartduty.notifications.states import DeliveryStatus
 from smartduty.notifications.templates import MOVE_REMINDER_SMS, format_window
 from smartduty.parking import shortlinks, sms
@@ -143,17 +144,8 @@ def count_reports_texting_today(*, phone: str, now: datetime) -> int:
         address = normalise_address(Channel.SMS, phone)
     except ValidationFailed:
         return 0
-    return (
-        Delivery.objects.filter(
-            channel=Channel.SMS,
-            recipient_digest__in=recipient_digests(Channel.SMS, address),
-            subject_type=SUBJECT,
-            created_at__gte=_day_start(now),
-        )
-        .exclude(status=DeliveryStatus.CANCELLED)
-        .values("subject_id")
-        .distinct()
-        .count()
+    return count_subjects_texted(
+        channel=Channel.SMS, address=address, subject_type=SUBJECT, since=_day_start(now)
     )
 
 
