@@ -70,19 +70,17 @@ def district_path_for(*, code: str, parent: District | None) -> str:
 
 
 def check_district(district: District, *, lock: bool = False) -> str | None:
-    """Refuse (`ValidationFailed`) a parent of the wrong level or inside the node's own
-    subtree; returns the node's stored path (None for a new node). `lock` locks its row."""
+    """Refuse (`ValidationFailed`) a parent of the wrong level, which also refuses any parent
+    inside the node's own subtree (市 → 区 → 街道: a node's descendants are all below the
+    level its parent must have); returns the node's stored path (None for a new node).
+    `lock` locks its row."""
     _check_level(district.level, district.parent)
     if district.pk is None:
         return None
     stored = District.objects.filter(pk=district.pk)
     if lock:
         stored = stored.select_for_update()
-    old_path = stored.values_list("path", flat=True).first()
-    new_path = district_path_for(code=district.code, parent=district.parent)
-    if old_path and old_path != new_path and new_path.startswith(old_path):
-        raise ValidationFailed("不能把辖区移到它自己或其下级辖区之下")
-    return old_path
+    return stored.values_list("path", flat=True).first()
 
 
 def save_district(district: District) -> District:
@@ -90,8 +88,8 @@ def save_district(district: District) -> District:
 
     A changed code or parent changes the node's `path` and, in the same transaction, the
     path of every district under it, so that the scope of the rows there follows the move.
-    A parent inside the node's own subtree is refused (the tree would loop), and so is a
-    parent of the wrong level. Audit rows keep the path they were written with.
+    A parent of the wrong level is refused (and with it any parent inside the node's own
+    subtree). Audit rows keep the path they were written with.
     """
     with transaction.atomic():
         old_path = check_district(district, lock=True)

@@ -86,8 +86,9 @@ def transition(
     joined = transaction.get_connection().in_atomic_block
     with contextlib.nullcontext() if joined else transaction.atomic():
         if action == Action.POST_NOTICE:  # the table's one guarded move (`may_post_notice_now`)
-            current = report if held else _locked(report)
-            if not may_post_notice_now(current):
+            if not held:  # lock once here; apply_transition takes the locked row
+                report, held = _locked(report), True
+            if not may_post_notice_now(report):
                 raise fsm.InvalidTransition(EARLY_NOTICE)
         step = fsm.apply_transition(
             ParkingReport,

@@ -15,6 +15,7 @@ from typing import ClassVar
 from django.utils import timezone
 
 from smartduty.notifications.ports import (
+    AcceptedKeys,
     Channel,
     OutboundMessage,
     PermanentSendError,
@@ -33,7 +34,7 @@ class RecordingSender:
         """An empty recorder."""
         self.sent: list[OutboundMessage] = []
         self.calls = 0
-        self._receipts: dict[str, Receipt] = {}
+        self._accepted = AcceptedKeys(size=1_000_000)
         self._failures: deque[SendError] = deque()
         self._lock = threading.Lock()
 
@@ -45,17 +46,13 @@ class RecordingSender:
                 raise self._failures.popleft()
             if not msg.address.strip():
                 raise PermanentSendError("收件地址为空")
-            earlier = self._receipts.get(msg.idempotency_key)
+            earlier = self._accepted.earlier(msg.idempotency_key)
             if earlier is not None:
-                return Receipt(
-                    provider_message_id=earlier.provider_message_id,
-                    accepted_at=earlier.accepted_at,
-                    duplicate=True,
-                )
+                return earlier
             receipt = Receipt(
                 provider_message_id=f"rec-{next(self._ids)}", accepted_at=timezone.now()
             )
-            self._receipts[msg.idempotency_key] = receipt
+            self._accepted.remember(msg.idempotency_key, receipt)
             self.sent.append(msg)
             return receipt
 
